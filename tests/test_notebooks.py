@@ -1,0 +1,33 @@
+"""Every notebook in nbs/ is a test: each runs in its own `nbdev-test` process (same skip rules and flags as
+nbdev-test), so notebooks cannot leak seeds, environment or the Keras backend into each other.
+The architecture chapters run a second time on the JAX backend: their model code must be backend-agnostic.
+
+NBDEV_TEST_FLAGS="slow" (or "gpu slow") also runs the flagged cells, e.g. on a GPU runtime.
+"""
+import os, sys, shutil, subprocess, importlib.util
+from pathlib import Path
+import pytest
+from nbdev.config import get_config
+from nbdev.doclinks import nbglob
+
+ROOT = Path(__file__).resolve().parents[1]
+cfg = get_config(ROOT)
+NBS = sorted(p for p in nbglob(cfg.nbs_path, as_path=True) if not (p.parent/".notest").exists())
+JAX_NBS = [p for p in NBS if p.name.split("_", 1)[-1].startswith("architectures.")]
+HAVE_JAX = importlib.util.find_spec("jax") is not None
+NBDEV_TEST = str(Path(sys.executable).parent/"nbdev-test") if (Path(sys.executable).parent/"nbdev-test").exists() \
+             else shutil.which("nbdev-test")
+CASES = [(p, "tensorflow") for p in NBS] + [(p, "jax") for p in JAX_NBS]
+
+def _run(nb: Path, backend: str):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    env.pop("IN_TEST", None)
+    cmd = [NBDEV_TEST, str(nb), "--n-workers", "0", "--flags", os.environ.get("NBDEV_TEST_FLAGS", "")]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+
+@pytest.mark.parametrize("nb,backend", CASES, ids=[f"{p.relative_to(cfg.nbs_path)}[{b}]" for p, b in CASES])
+def test_notebook(nb, backend):
+    if backend == "jax" and not HAVE_JAX: pytest.fail("jax is not installed: pip install -e '.[dev]'")
+    r = _run(nb, backend)
+    ok = r.returncode == 0 and "Success." in r.stdout + r.stderr
+    assert ok, f"{nb.name} failed on {backend} (rc={r.returncode}):\n{r.stdout[-4000:]}\n{r.stderr[-8000:]}"
