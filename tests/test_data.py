@@ -1,0 +1,215 @@
+"""Bad inputs and faults of `deeplab.data`, as a table: every case checks the error type and that the message names
+the argument, the file or the fix. Every test runs in temporary folders (cache, mirror, HOME, KERAS_HOME), so the
+real cache and mirror are never touched. Run: `python -m pytest -q tests/test_data.py`."""
+import os, time, shutil, tarfile, zipfile, hashlib, io
+from pathlib import Path
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from deeplab import data
+from deeplab.data import ChecksumError, ArchiveError, DataUnavailableError, DownloadError
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent/"shared"/"datasets"
+REAL_MIRROR = Path(os.environ["DEEPLAB_MIRROR"]) if os.environ.get("DEEPLAB_MIRROR") else (SHARED if SHARED.exists() else None)
+needs_mirror = pytest.mark.skipif(REAL_MIRROR is None or not (REAL_MIRROR/"MANIFEST.tsv").exists(),
+                                  reason="no dataset mirror (set DEEPLAB_MIRROR or provide ../shared/datasets)")
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    "An empty cache, an empty HOME and Keras cache, no mirror, downloads off"
+    for k, v in {"DEEPLAB_DATA": tmp_path/"cache", "HOME": tmp_path/"home", "KERAS_HOME": tmp_path/"keras",
+                 "DEEPLAB_OFFLINE": "1"}.items(): monkeypatch.setenv(k, str(v))
+    monkeypatch.delenv("DEEPLAB_MIRROR", raising=False)
+    (tmp_path/"home").mkdir()
+    return tmp_path
+
+def make_mirror(tmp_path, files: dict) -> Path:
+    "A fake mirror holding `files` ({relative path: bytes})"
+    m = tmp_path/"mirror"
+    for rel, b in files.items(): (m/rel).parent.mkdir(parents=True, exist_ok=True); (m/rel).write_bytes(b)
+    return m
+
+# ---------------------------------------------------------------- bad arguments
+BAD_ARGS = [
+    ("unknown dataset", lambda: data.dataset_info("mnsit"), ValueError, "Did you mean 'mnist'"),
+    ("unknown dataset, fetch", lambda: data.fetch("shakespear"), ValueError, "tiny_shakespeare"),
+    ("unknown dataset, verify", lambda: data.verify("bccdd"), ValueError, "name='bccdd'"),
+    ("omniglot split", lambda: data.load_omniglot(split="evaluation"), ValueError, "split='evaluation'"),
+    ("fsdd split", lambda: data.load_fsdd(split="dev"), ValueError, "split='dev'"),
+    ("bccd split", lambda: data.load_bccd(split="validation"), ValueError, "split='validation'"),
+    ("sentiment source", lambda: data.load_sentiment(source="twitter"), ValueError, "source='twitter'"),
+    ("n_train negative", lambda: data.load_mnist(n_train=-1), ValueError, "n_train=-1"),
+    ("n_train zero", lambda: data.load_mnist(n_train=0), ValueError, "n_train=0"),
+    ("n_train larger than MNIST", lambda: data.load_mnist(n_train=60_001), ValueError, "at most 60000"),
+    ("n_test too large", lambda: data.load_mnist(n_test=10**6), ValueError, "n_test=1000000"),
+    ("n_train not an int", lambda: data.load_mnist(n_train=2.5), ValueError, "n_train=2.5"),
+]
+
+@pytest.mark.parametrize("case,fn,exc,message", BAD_ARGS, ids=[c[0] for c in BAD_ARGS])
+def test_bad_arguments(env, capsys, case, fn, exc, message):
+    with pytest.raises(exc) as e: fn()
+    assert message in str(e.value), str(e.value)
+
+@needs_mirror
+@pytest.mark.parametrize("n", [-3, 73, 10**5])
+def test_bad_n_with_real_data(env, monkeypatch, n):
+    monkeypatch.setenv("DEEPLAB_MIRROR", str(REAL_MIRROR))
+    with pytest.raises(ValueError, match=f"n={n}"): data.load_bccd("test", n=n)   # the test split has 72 images
+    with pytest.raises(ValueError, match="n_train"): data.load_mnist(n_train=60_001)
+
+# ---------------------------------------------------------------- checksums
+TEXT = "tiny_shakespeare/input.txt"
+
+def test_checksum_mismatch_in_cache(env):
+    bad = env/"cache"/TEXT; bad.parent.mkdir(parents=True); bad.write_text("not Shakespeare\n")
+    with pytest.raises(ChecksumError) as e: data.load_tiny_shakespeare()
+    msg = str(e.value)
+    assert isinstance(e.value, ValueError)
+    assert str(bad) in msg and data._sha("tiny_shakespeare", TEXT) in msg
+    assert hashlib.sha256(b"not Shakespeare\n").hexdigest() in msg and "delete" in msg
+
+def test_checksum_mismatch_in_mirror(env, monkeypatch):
+    m = make_mirror(env, {TEXT: b"truncated"})
+    monkeypatch.setenv("DEEPLAB_MIRROR", str(m))
+    with pytest.raises(ChecksumError) as e: data.load_tiny_shakespeare()
+    assert str(m/TEXT) in str(e.value) and "restore tiny_shakespeare/input.txt" in str(e.value)
+    assert not (env/"cache"/TEXT).exists(), "a bad mirror file must not be copied into the cache"
+
+def test_checksum_mismatch_mnist_in_keras_cache_is_not_silently_replaced(env):
+    p = env/"keras"/"datasets"/"mnist.npz"; p.parent.mkdir(parents=True); p.write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(ChecksumError, match="mnist.npz"): data.load_mnist()
+
+def test_truncated_archive_in_cache_fails_its_checksum(env):
+    rel = "omniglot/all_runs.zip"
+    p = env/"cache"/rel; p.parent.mkdir(parents=True); p.write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    with pytest.raises(ChecksumError, match="all_runs.zip"): data.load_omniglot("runs")
+
+def test_verify_reports_mismatch(env):
+    bad = env/"cache"/TEXT; bad.parent.mkdir(parents=True); bad.write_text("x")
+    rows = data.verify("tiny_shakespeare")
+    assert rows[0][0] == "tiny_shakespeare" and rows[0][2].startswith("MISMATCH") and str(bad) in rows[0][2]
+    assert data.verify("omniglot") == [("omniglot", f.relpath, "missing") for f in data.DATASETS["omniglot"].files]
+
+# ---------------------------------------------------------------- archives
+def _zip(path, entries):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, payload in entries.items(): z.writestr(name, payload)
+    return path
+
+def _tar(path, entries):
+    with tarfile.open(path, "w:gz") as t:
+        for name, payload in entries.items():
+            info = tarfile.TarInfo(name); info.size = len(payload); t.addfile(info, io.BytesIO(payload))
+    return path
+
+def _cut(src, dst, n):
+    "Copy the first `n` bytes of `src` to `dst` (n <= 0: drop the last -n bytes; 0: write 'hello')"
+    dst.write_bytes(src.read_bytes()[:n] if n else b"hello"); return dst
+
+ARCHIVE_FAULTS = [
+    ("zip-slip ../", lambda d: _zip(d/"a.zip", {"ok.txt": "1", "../../evil.txt": "x"}), "'../../evil.txt'"),
+    ("zip absolute path", lambda d: _zip(d/"a.zip", {"/tmp/evil_abs.txt": "x"}), "'/tmp/evil_abs.txt'"),
+    ("tar-slip ../", lambda d: _tar(d/"a.tar.gz", {"../evil.txt": b"x"}), "'../evil.txt'"),
+    ("truncated zip", lambda d: _cut(_zip(d/"g.zip", {"a.txt": "y" * 9000}), d/"t.zip", -50), "truncated or corrupt"),
+    ("truncated tar.gz", lambda d: _cut(_tar(d/"g.tgz", {"a.txt": os.urandom(9000)}), d/"t.tgz", 200), "truncated or corrupt"),
+    ("not an archive", lambda d: _cut(_zip(d/"g.zip", {}), d/"n.zip", 0), "Delete it and fetch it again"),
+]
+
+@pytest.mark.parametrize("case,make,message", ARCHIVE_FAULTS, ids=[c[0] for c in ARCHIVE_FAULTS])
+def test_archive_faults(tmp_path, case, make, message):
+    src = tmp_path/"src"; src.mkdir()
+    arc = make(src)
+    with pytest.raises(ArchiveError) as e: data.safe_extract(arc, tmp_path/"out"/"here")
+    assert message in str(e.value) and str(arc) in str(e.value)
+    assert not list(tmp_path.rglob("evil*")), "nothing may be written for an unsafe archive"
+
+def test_safe_extract_good_zip(tmp_path):
+    out = data.safe_extract(_zip(tmp_path/"g.zip", {"d/a.txt": "1", "b.txt": "2"}), tmp_path/"out")
+    assert sorted(p.relative_to(tmp_path/"out").as_posix() for p in out) == ["b.txt", "d/a.txt"]
+
+# ---------------------------------------------------------------- no network, no mirror
+@pytest.mark.parametrize("offline", ["1", ""], ids=["DEEPLAB_OFFLINE=1", "download fails"])
+def test_mnist_falls_back_to_digits_with_notice(env, monkeypatch, capsys, offline):
+    monkeypatch.setenv("DEEPLAB_OFFLINE", offline)
+    t = time.time()
+    d = data.load_mnist(n_train=100, n_test=20)
+    assert time.time() - t < 30, "a failed download must not hang"
+    out = capsys.readouterr().out
+    assert "NOTICE" in out and "digits" in out and "DEEPLAB_MIRROR" in out
+    assert "DEEPLAB_OFFLINE=1" in out if offline else "download" in out
+    assert (d.dataset, d.source, d.X_train.shape, d.X_train.dtype) == ("digits", "embedded", (100, 28, 28), np.uint8)
+    assert 200 < d.X_train.max() <= 255
+    with pytest.raises(DataUnavailableError, match="DEEPLAB_MIRROR"): data.load_mnist(fallback=False)
+
+def test_mnist_fallback_caps_subset_sizes_with_notice(env, capsys):
+    d = data.load_mnist(n_train=5000, n_test=200)
+    assert "n_train=5000 capped to 1437" in capsys.readouterr().out
+    assert (len(d.X_train), len(d.X_test), d.dataset) == (1437, 200, "digits")
+
+@pytest.mark.parametrize("offline", ["1", ""], ids=["DEEPLAB_OFFLINE=1", "download fails"])
+def test_tiny_shakespeare_error_says_how_to_provide_it(env, monkeypatch, offline):
+    monkeypatch.setenv("DEEPLAB_OFFLINE", offline)
+    with pytest.raises(DataUnavailableError) as e: data.load_tiny_shakespeare(fallback=False)
+    msg = str(e.value)
+    assert isinstance(e.value, FileNotFoundError)
+    for need in ("DEEPLAB_MIRROR", TEXT, str(env/"cache"/TEXT), "go online"): assert need in msg, need
+    assert ("DEEPLAB_OFFLINE=1" in msg) if offline else ("Download of https://raw.githubusercontent.com" in msg)
+
+def test_tiny_shakespeare_falls_back_to_python_docs(env, capsys):
+    d = data.load_tiny_shakespeare()
+    out = capsys.readouterr().out
+    assert (d.dataset, d.source) == ("python_docs", "embedded") and len(d.text) > 400_000
+    assert "Tiny Shakespeare is not available" in out and "DEEPLAB_MIRROR" in out
+
+def test_fsdd_falls_back_to_synthetic_tones(env, capsys):
+    d = data.load_fsdd("test")
+    assert "synthetic_tones" in capsys.readouterr().out
+    assert (d.dataset, d.source, d.sample_rate, len(d.waveforms)) == ("synthetic_tones", "synthetic", 8000, 300)
+    assert np.bincount(d.labels).tolist() == [30] * 10 and d.waveforms[0].dtype == np.float32
+
+def test_keras_only_dataset_offline(env):
+    if (data._keras_home()/"datasets"/"cifar-10-batches-py-target").exists(): pytest.skip("CIFAR-10 is cached here")
+    with pytest.raises(DataUnavailableError, match="needs the network"): data.load_cifar10()
+
+def test_download_fails_fast_and_leaves_nothing(tmp_path):
+    t = time.time()
+    with pytest.raises(DownloadError, match="example.invalid"): data.download("https://example.invalid/f.bin", tmp_path/"f.bin", timeout=5)
+    assert time.time() - t < 30 and not list(tmp_path.iterdir())
+
+def test_sandbox_restores_environment(monkeypatch):
+    monkeypatch.setenv("DEEPLAB_DATA", "/somewhere"); monkeypatch.setenv("DEEPLAB_MIRROR", "/mirror")
+    with data.sandbox(offline=True) as d:
+        assert os.environ["DEEPLAB_DATA"] == str(d) and "DEEPLAB_MIRROR" not in os.environ
+    assert (os.environ["DEEPLAB_DATA"], os.environ["DEEPLAB_MIRROR"]) == ("/somewhere", "/mirror")
+    assert "DEEPLAB_OFFLINE" not in os.environ
+
+# ---------------------------------------------------------------- the mirror path and the manifest
+@needs_mirror
+def test_mirror_then_cache(env, monkeypatch):
+    monkeypatch.setenv("DEEPLAB_MIRROR", str(REAL_MIRROR))
+    first, second = data.load_tiny_shakespeare(), data.load_tiny_shakespeare()
+    assert (first.source, second.source, len(second.text)) == ("mirror", "cache", 1_115_394)
+    m = data.load_mnist(n_train=10, n_test=10)
+    assert (m.dataset, m.source) == ("mnist", "mirror") and (env/"keras"/"datasets"/"mnist.npz").exists()
+    assert data.is_present("tiny_shakespeare") == "cache" and data.is_present("orl_faces") == "mirror"
+
+@needs_mirror
+def test_manifest_matches_shared_manifest():
+    assert data.MANIFEST_PATH.read_bytes() == (REAL_MIRROR/"MANIFEST.tsv").read_bytes(), \
+        "deeplab/datasets_manifest.tsv is stale: regenerate it (see the eval: false cell in nbs/01_data.ipynb)"
+
+def test_registry_is_complete():
+    need = {"mnist", "omniglot", "fsdd", "sentiment_labelled_sentences", "tiny_shakespeare", "tatoeba_hin_eng",
+            "esol_delaney", "orl_faces", "bccd", "digits", "breast_cancer", "fashion_mnist", "cifar10", "imdb"}
+    assert need <= set(data.list_datasets())
+    for name, info in data.DATASETS.items():
+        assert info.description and info.license and info.citation and info.urls and info.parser, name
+        assert callable(getattr(data, info.parser)), name
+        assert all(len(f.sha256) == 64 and f.bytes > 0 for f in info.files), name
+        if info.kind == "files": assert info.files, name
+    counts = {n: len(i.files) for n, i in data.DATASETS.items()}
+    assert (counts["orl_faces"], counts["bccd"], counts["mnist"], counts["omniglot"]) == (401, 734, 5, 3)
+    rows = data.dataset_table()
+    assert {tuple(r) for r in rows} == {("name", "description", "size", "license", "present")}
