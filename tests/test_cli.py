@@ -78,7 +78,7 @@ def test_run_continues_after_failures(tmp_path):
         "03_good":  ["from deeplab.train import record", "record('accuracy', 0.95, floor=0.9, dataset='toy')"],
     })
     out = tmp_path/"out"
-    r = deeplab("run", "--nbs", str(nbs), "--out", str(out), "--no-progress")
+    r = deeplab("run", "--nbs", str(nbs), "--out", "out", "--no-progress", cwd=tmp_path)   # a relative --out, like the default
     assert r.returncode == 1, r.stdout + r.stderr
     assert "boom in lab one" in r.stdout
     res = json.loads((out/"results.json").read_text())
