@@ -1,5 +1,5 @@
 """The `deeplab` command end to end (as a subprocess, the way a person runs it) and its bad-input table."""
-import os, sys, json, time, signal, shutil, subprocess, textwrap
+import os, sys, json, time, signal, subprocess, textwrap
 from pathlib import Path
 import pytest
 import nbformat

@@ -1,7 +1,7 @@
 """Bad inputs and faults of `deeplab.data`, as a table: every case checks the error type and that the message names
 the argument, the file or the fix. Every test runs in temporary folders (cache, mirror, HOME, KERAS_HOME), so the
 real cache and mirror are never touched. Run: `python -m pytest -q tests/test_data.py`."""
-import os, time, shutil, tarfile, zipfile, hashlib, io
+import os, time, tarfile, zipfile, hashlib, io
 from pathlib import Path
 import numpy as np
 import pytest
