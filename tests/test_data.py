@@ -45,6 +45,9 @@ BAD_ARGS = [
     ("n_train larger than MNIST", lambda: data.load_mnist(n_train=60_001), ValueError, "at most 60000"),
     ("n_test too large", lambda: data.load_mnist(n_test=10**6), ValueError, "n_test=1000000"),
     ("n_train not an int", lambda: data.load_mnist(n_train=2.5), ValueError, "n_train=2.5"),
+    ("cifar10 n_train too large", lambda: data.load_cifar10(n_train=50_001), ValueError, "n_train=50001"),
+    ("cifar10 n_test not an int", lambda: data.load_cifar10(n_test="all"), ValueError, "n_test='all'"),
+    ("synthetic shapes per class", lambda: data.make_synthetic_shapes(n_per_class=0), ValueError, "n_per_class=0"),
 ]
 
 @pytest.mark.parametrize("case,fn,exc,message", BAD_ARGS, ids=[c[0] for c in BAD_ARGS])
@@ -170,8 +173,8 @@ def test_fsdd_falls_back_to_synthetic_tones(env, capsys):
     assert np.bincount(d.labels).tolist() == [30] * 10 and d.waveforms[0].dtype == np.float32
 
 def test_keras_only_dataset_offline(env):
-    if (data._keras_home()/"datasets"/"cifar-10-batches-py-target").exists(): pytest.skip("CIFAR-10 is cached here")
-    with pytest.raises(DataUnavailableError, match="needs the network"): data.load_cifar10()
+    if (data._keras_home()/"datasets"/"imdb.npz").exists(): pytest.skip("IMDB is cached here")
+    with pytest.raises(DataUnavailableError, match="needs the network"): data.load_imdb()
 
 def test_download_fails_fast_and_leaves_nothing(tmp_path):
     t = time.time()
@@ -195,10 +198,62 @@ def test_mirror_then_cache(env, monkeypatch):
     assert (m.dataset, m.source) == ("mnist", "mirror") and (env/"keras"/"datasets"/"mnist.npz").exists()
     assert data.is_present("tiny_shakespeare") == "cache" and data.is_present("orl_faces") == "mirror"
 
+def _manifest_rows(path) -> dict:
+    "{dataset name: {row tuple, ...}} of a MANIFEST.tsv"
+    import csv
+    with open(path, newline="", encoding="utf-8") as f:
+        out = {}
+        for r in csv.DictReader(f, delimiter="\t"): out.setdefault(r["name"], set()).add(tuple(r.values()))
+    return out
+
 @needs_mirror
-def test_manifest_matches_shared_manifest():
-    assert data.MANIFEST_PATH.read_bytes() == (REAL_MIRROR/"MANIFEST.tsv").read_bytes(), \
-        "deeplab/datasets_manifest.tsv is stale: regenerate it (see the eval: false cell in nbs/01_data.ipynb)"
+def test_manifest_agrees_with_the_mirror():
+    "Every dataset the package knows has exactly the mirror's files and hashes; datasets the mirror adds later are fine"
+    ours, theirs = _manifest_rows(data.MANIFEST_PATH), _manifest_rows(REAL_MIRROR/"MANIFEST.tsv")
+    fix = "regenerate deeplab/datasets_manifest.tsv from the mirror (see the eval: false cell in nbs/01_data.ipynb)"
+    for name, rows in ours.items():
+        assert name in theirs, f"the package's manifest has {name!r}, the mirror's has not: {fix}"
+        assert rows == theirs[name], f"{name}: the package's manifest and the mirror's differ in {len(rows ^ theirs[name])} rows: {fix}"
+    known = {n for n, i in data.DATASETS.items() if i.kind != "embedded"}
+    assert known & set(theirs) <= set(ours), f"datasets in the registry and the mirror but missing from the package's manifest: {fix}"
+
+# ---------------------------------------------------------------- CIFAR-10 (JPEG zips in the mirror)
+no_official_cifar = pytest.mark.skipif((data._keras_home()/"datasets"/"cifar-10-batches-py-target").exists(),
+                                       reason="Keras's official CIFAR-10 is cached here, and load_cifar10 uses it first")
+
+@needs_mirror
+@no_official_cifar
+def test_cifar10_from_the_mirror_then_the_cache(env, monkeypatch):
+    monkeypatch.setenv("DEEPLAB_MIRROR", str(REAL_MIRROR))
+    d = data.load_cifar10()
+    assert (d.dataset, d.source, d.format) == ("cifar10", "mirror", "jpeg")
+    assert (d.X_train.shape, d.X_test.shape, d.X_train.dtype) == ((50_000, 32, 32, 3), (10_000, 32, 32, 3), np.uint8)
+    assert np.bincount(d.y_train).tolist() == [5000] * 10 and np.bincount(d.y_test).tolist() == [1000] * 10
+    assert (env/"cache"/"cifar10"/"train.zip").exists() and data.is_present("cifar10") == "cache"
+    s = data.load_cifar10(n_train=500, n_test=100, seed=3)          # from the parsed cache, seeded like load_mnist
+    assert s.source == "cache" and s.X_train.shape == (500, 32, 32, 3)
+    i = np.sort(np.random.default_rng(3).choice(50_000, 500, replace=False))
+    assert (s.X_train == d.X_train[i]).all() and (s.y_train == d.y_train[i]).all()
+
+@no_official_cifar
+def test_cifar10_corrupted_zip_in_mirror(env, monkeypatch):
+    good = data._sha("cifar10", "cifar10/train.zip")
+    m = make_mirror(env, {"cifar10/train.zip": b"PK\x03\x04" + b"\0" * 1000, "cifar10/test.zip": b"PK\x05\x06" + b"\0" * 18})
+    monkeypatch.setenv("DEEPLAB_MIRROR", str(m))
+    with pytest.raises(ChecksumError) as e: data.load_cifar10()
+    msg = str(e.value)
+    assert str(m/"cifar10/train.zip") in msg and good in msg and "restore cifar10/train.zip" in msg
+    assert not (env/"cache"/"cifar10").exists(), "a bad mirror file must not be copied into the cache"
+    assert not (env/"cache"/"_parsed").exists()
+
+@no_official_cifar
+def test_cifar10_falls_back_to_synthetic_shapes(env, capsys):
+    d = data.load_cifar10(n_train=300, n_test=20_000 // 2)
+    out = capsys.readouterr().out
+    assert "CIFAR-10 is not available" in out and "synthetic_shapes" in out and "n_test=10000 capped to 2000" in out
+    assert (d.dataset, d.source, d.X_train.shape, d.X_test.shape) == ("synthetic_shapes", "synthetic", (300, 32, 32, 3), (2000, 32, 32, 3))
+    with pytest.raises(DataUnavailableError) as e: data.load_cifar10(fallback=False)
+    for need in ("DEEPLAB_MIRROR", "cifar10/train.zip", "DEEPLAB_OFFLINE=1"): assert need in str(e.value), need
 
 def test_registry_is_complete():
     need = {"mnist", "omniglot", "fsdd", "sentiment_labelled_sentences", "tiny_shakespeare", "tatoeba_hin_eng",
@@ -210,6 +265,6 @@ def test_registry_is_complete():
         assert all(len(f.sha256) == 64 and f.bytes > 0 for f in info.files), name
         if info.kind == "files": assert info.files, name
     counts = {n: len(i.files) for n, i in data.DATASETS.items()}
-    assert (counts["orl_faces"], counts["bccd"], counts["mnist"], counts["omniglot"]) == (401, 734, 5, 3)
+    assert (counts["orl_faces"], counts["bccd"], counts["mnist"], counts["omniglot"], counts["cifar10"]) == (401, 734, 5, 3, 2)
     rows = data.dataset_table()
     assert {tuple(r) for r in rows} == {("name", "description", "size", "license", "present")}
