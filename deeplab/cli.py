@@ -10,8 +10,8 @@ import os, re, sys, json, time, base64, difflib, argparse, datetime, contextlib
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['COLUMNS', 'find_nbs', 'is_lab', 'list_labs', 'UsageError', 'resolve_labs', 'prepare_lab', 'run_lab', 'run_labs',
-           'main']
+__all__ = ['COLUMNS', 'find_nbs', 'is_lab', 'list_labs', 'UsageError', 'resolve_labs', 'prepare_lab', 'native_stderr_to',
+           'notices_in', 'run_lab', 'run_labs', 'main']
 
 # %% ../nbs/03_cli.ipynb #95ee5519
 _NUMBERED = re.compile(r"^\d+[a-z]?_.+\.ipynb$")
@@ -103,6 +103,29 @@ def _env(**kw):
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
 
+@contextlib.contextmanager
+def native_stderr_to(path, # the log file (appended to; its folder is created)
+                    ):
+    "Send what native code writes to file descriptor 2 (TensorFlow's C++ logs) to `path`; Python's `sys.stderr` stays on the terminal"
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush(); sys.stderr.flush()
+    saved = os.dup(2)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding=getattr(sys.stderr, "encoding", None) or "utf-8", errors="replace")
+    old = sys.stderr
+    with open(path, "ab") as log: os.dup2(log.fileno(), 2)
+    sys.stderr = terminal
+    try: yield path
+    finally:
+        sys.stderr.flush(); sys.stderr = old
+        os.dup2(saved, 2); os.close(saved); terminal.close()
+
+_NOTICE = re.compile(r"^.*\bNOTICE: .*$", re.M)
+
+def notices_in(cell) -> list:
+    "The `NOTICE:` lines a cell printed (fallback data and the like)"
+    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+    return [m.group(0).strip() for m in _NOTICE.finditer(text)]
+
 def _save_figures(nb, folder:Path) -> list:
     paths = []
     for i, c in enumerate(nb.cells):
@@ -118,26 +141,34 @@ def run_lab(path:Path, # the lab notebook
             scale:str="quick", flags:set=frozenset(),
             cell_timeout:int|None=3600, # seconds one cell may take
             progress:bool=True) -> dict:
-    "Execute one lab notebook in its own kernel; save it and its figures under `out`; return its summary"
+    "Execute one lab notebook in its own kernel; save it, its figures and its kernel log under `out`; return its summary"
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     name, out = Path(path).stem, Path(out).resolve()   # absolute: the kernel runs in the notebook's folder
-    (out/"notebooks").mkdir(parents=True, exist_ok=True)
-    results = out/"rows"/f"{name}.jsonl"; results.parent.mkdir(parents=True, exist_ok=True)
+    for sub in ("notebooks", "rows", "logs"): (out/sub).mkdir(parents=True, exist_ok=True)
+    results, log = out/"rows"/f"{name}.jsonl", out/"logs"/f"{name}.log"
     if results.exists(): results.unlink()
     nb = prepare_lab(nbformat.read(path, as_version=4), flags)
     n_code = sum(c.cell_type == "code" for c in nb.cells)
-    bar = None
+    bar, notices = None, []
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=n_code, desc=name, unit="cell", leave=True, file=sys.stderr)
+    def on_cell(cell=None, **kw):
+        for n in notices_in(cell or {}):
+            if n in notices: continue
+            notices.append(n)
+            if bar: bar.write(f"{name}: {n}", file=sys.stderr)
+            else: print(f"{name}: {n}", file=sys.stderr)
+        if bar: bar.update(1)
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(Path(path).parent)}},
-                            on_cell_executed=(lambda **kw: bar.update(1)) if bar else None)
+                            resources={"metadata": {"path": str(Path(path).parent)}}, on_cell_executed=on_cell,
+                            extra_arguments=["--IPKernelApp.capture_fd_output=False"])   # native output: the log, not the cells
     error, t0 = None, time.perf_counter()
-    with _env(DEEPLAB_LAB=name, DEEPLAB_SCALE=scale, DEEPLAB_RESULTS=results, MPLBACKEND="module://matplotlib_inline.backend_inline"):
-        try: client.execute()
+    with _env(DEEPLAB_LAB=name, DEEPLAB_SCALE=scale, DEEPLAB_RESULTS=results, MPLBACKEND="module://matplotlib_inline.backend_inline"), \
+         open(log, "w") as kernel_log:
+        try: client.execute(stdout=kernel_log, stderr=kernel_log)   # the kernel process writes its own noise to the log
         except CellExecutionError as e:
             error = f"{e.ename}: {e.evalue}".strip() if getattr(e, "ename", None) else str(e).strip().splitlines()[-1]
         except Exception as e: error = f"{type(e).__name__}: {e}"
@@ -146,7 +177,7 @@ def run_lab(path:Path, # the lab notebook
     nbformat.write(nb, out/"notebooks"/f"{name}.ipynb")
     figures = _save_figures(nb, out/"figures"/name)
     rows = [json.loads(l) for l in results.read_text().splitlines() if l.strip()] if results.exists() else []
-    return dict(lab=name, seconds=secs, error=error, rows=rows, figures=[str(p) for p in figures])
+    return dict(lab=name, seconds=secs, error=error, rows=rows, figures=[str(p) for p in figures], notices=notices, log=str(log))
 
 # %% ../nbs/03_cli.ipynb #fc28fb3d
 COLUMNS = ("lab", "metric", "value", "bound", "passed", "dataset", "seconds", "device", "backend", "scale")
@@ -168,20 +199,28 @@ def run_labs(labs:dict, # lab name -> notebook path
     from deeplab.train import results_table
     md = results_table(table, COLUMNS)
     errors = [f"- {s['lab']}: {s['error']}" for s in summaries if s["error"]]
-    (out/"results.md").write_text(md + ("\n\nFailures:\n" + "\n".join(errors) if errors else "") + "\n")
+    notices = [f"- {s['lab']}: {n}" for s in summaries for n in s["notices"]]
+    (out/"results.md").write_text(md + ("\n\nNotices:\n" + "\n".join(notices) if notices else "")
+                                  + ("\n\nFailures:\n" + "\n".join(errors) if errors else "") + "\n")
     (out/"results.json").write_text(json.dumps(dict(ok=ok, scale=scale, labs=summaries, results=table), indent=1, default=str))
-    return dict(ok=ok, table=md, results=table, labs=summaries, errors=errors, out=str(out))
+    return dict(ok=ok, table=md, results=table, labs=summaries, errors=errors, notices=notices, out=str(out))
 
 # %% ../nbs/03_cli.ipynb #5dc24486
+def _log_home() -> Path:
+    "Where `deeplab info` keeps its log: `logs/` under the data folder (`DEEPLAB_DATA`, default `~/.deeplab/data`)"
+    return Path(os.environ.get("DEEPLAB_DATA") or Path.home()/".deeplab"/"data").expanduser()/"logs"
+
 def _print_info():
-    from deeplab.core import env_report
-    from deeplab import data
-    r = env_report()
+    with native_stderr_to(_log_home()/"info.log") as log:
+        from deeplab.core import env_report
+        from deeplab import data
+        r = env_report()
+        rows = data.dataset_table()
     w = max(map(len, r))
     for k, v in r.items(): print(f"{k:<{w}}  {', '.join(v) if isinstance(v, list) else v}")
-    rows = data.dataset_table()
     present = [t["name"] for t in rows if t.get("present") not in (None, "", "-", False)]
     print(f"{'datasets':<{w}}  {len(present)} of {len(rows)} present: {', '.join(present) or 'none'}")
+    print(f"{'log':<{w}}  {log} (the backend's own messages)")
 
 def _print_rows(rows:list, cols=None):
     if not rows: print("(nothing)"); return
@@ -205,21 +244,23 @@ def _data_cmd(a) -> int:
     return 1 if bad else 0
 
 def _run_cmd(a) -> int:
-    from deeplab.core import get_scale, has_gpu
-    scale = get_scale(a.scale)
     labs = list_labs(a.nbs)
     if a.list:
         for k in labs: print(k)
         return 0
     chosen = {k: labs[k] for k in resolve_labs(a.labs, labs)}
     out = Path(a.out or Path("runs")/datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    flags = {"slow"} if scale == "full" else set()
-    if has_gpu(): flags.add("gpu")
-    print(f"deeplab run: {len(chosen)} lab(s) at the {scale} scale -> {out}", file=sys.stderr)
-    s = run_labs(chosen, out, scale, flags, a.cell_timeout, progress=not a.no_progress)
+    with native_stderr_to(out/"logs"/"deeplab.log"):   # importing the backend here prints its C++ logs: into the log
+        from deeplab.core import get_scale, has_gpu
+        scale = get_scale(a.scale)
+        flags = {"slow"} if scale == "full" else set()
+        if has_gpu(): flags.add("gpu")
+        print(f"deeplab run: {len(chosen)} lab(s) at the {scale} scale -> {out} (logs in {out/'logs'})", file=sys.stderr)
+        s = run_labs(chosen, out, scale, flags, a.cell_timeout, progress=not a.no_progress)
     print(s["table"])
+    if s["notices"]: print("\nNotices:\n" + "\n".join(s["notices"]))
     if s["errors"]: print("\nFailures:\n" + "\n".join(s["errors"]))
-    print(f"\nexecuted notebooks, figures and results.md/results.json: {out}")
+    print(f"\nexecuted notebooks, figures, logs and results.md/results.json: {out}")
     return 0 if s["ok"] else 1
 
 def _parser():

@@ -1,5 +1,5 @@
 """The `deeplab` command end to end (as a subprocess, the way a person runs it) and its bad-input table."""
-import os, sys, json, time, signal, subprocess, textwrap
+import os, re, sys, json, time, signal, subprocess, textwrap
 from pathlib import Path
 import pytest
 import nbformat
@@ -13,6 +13,15 @@ def deeplab(*args, env=None, timeout=900, cwd=ROOT):
     return subprocess.run([*DEEPLAB, *args], cwd=cwd, env={**ENV, **(env or {})}, capture_output=True,
                           text=True, timeout=timeout)
 
+# What a person would otherwise see on the terminal: TensorFlow's C++ logs and ipykernel's start-up warning
+NOISE = re.compile(r"absl::InitializeLog|cuda drivers|cpu_feature_guard|oneDNN custom operations|cuInit|"
+                   r"without encryption|^[IWE]\d{4} \d\d:\d\d", re.M)
+NOISY = {k: v for k, v in ENV.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}   # as a newcomer has it
+
+def noisy(*args, env=None, timeout=900, cwd=ROOT):
+    "Run `deeplab` without the variables that quieten TensorFlow, as a newcomer's shell has it"
+    return subprocess.run([*DEEPLAB, *args], cwd=cwd, env={**NOISY, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+
 def make_labs(folder: Path, labs: dict):
     folder.mkdir(parents=True, exist_ok=True)
     for name, cells in labs.items():
@@ -25,10 +34,13 @@ def test_console_script_installed():
     r = deeplab("--help")
     assert r.returncode == 0 and "info" in r.stdout and "run" in r.stdout
 
-def test_info():
-    r = deeplab("info")
+def test_info(tmp_path):
+    r = noisy("info", env={"DEEPLAB_DATA": str(tmp_path/"data")})
     assert r.returncode == 0, r.stderr
     for key in ("keras", "backend", "devices", "scale", "data_home", "datasets"): assert key in r.stdout, key
+    assert not NOISE.search(r.stdout + r.stderr), r.stdout + r.stderr
+    log = (tmp_path/"data"/"logs"/"info.log").read_text()
+    assert NOISE.search(log) and str(tmp_path/"data"/"logs"/"info.log") in r.stdout   # the noise was made, and went to the log
 
 def test_data_list_and_verify():
     r = deeplab("data", "list")
@@ -58,11 +70,14 @@ def test_invalid_scale_env():
     assert r.returncode == 2 and "DEEPLAB_SCALE='medium'" in r.stderr
 
 def test_run_real_lab(tmp_path):
-    "The main job on one real lab: executed notebook, figures, results table (markdown + JSON), exit 0"
+    "The main job on one real lab: executed notebook, figures, results table (markdown + JSON), exit 0, a clean terminal"
     out = tmp_path/"run"
-    r = deeplab("run", "02_train", "--out", str(out), "--no-progress", timeout=1200)
+    r = noisy("run", "02_train", "--out", str(out), timeout=1200)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "| 02_train | test_accuracy |" in r.stdout
+    assert not NOISE.search(r.stdout + r.stderr), r.stdout + r.stderr
+    assert "02_train: 100%" in r.stderr                                      # the progress bar
+    assert NOISE.search((out/"logs"/"02_train.log").read_text() + (out/"logs"/"deeplab.log").read_text())
     res = json.loads((out/"results.json").read_text())
     assert res["ok"] and res["scale"] == "quick"
     row = next(x for x in res["results"] if x["metric"] == "test_accuracy")

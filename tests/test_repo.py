@@ -75,3 +75,69 @@ def test_readme_has_two_setup_commands_and_ci_runs_the_test_one():
 def test_readme_generated_from_index():
     r = subprocess.run([sys.executable, str(ROOT/"tools"/"make_readme.py"), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+# ---------------------------------------------------------------- what the labs import at run time
+BACKEND_PACKAGES = {"jax", "torch"}   # imported only when KERAS_BACKEND selects them, which needs the user to install them
+
+def _runtime_closure(dist="deeplab") -> set:
+    "Normalised names of the distributions `pip install deeplab` (no extras) installs"
+    import importlib.metadata as md
+    from packaging.requirements import Requirement
+    seen, todo = set(), [dist]
+    while todo:
+        d = todo.pop(); key = re.sub(r"[-_.]+", "-", d).lower()
+        if key in seen: continue
+        seen.add(key)
+        for r in md.requires(d) or []:
+            req = Requirement(r)
+            if req.marker is None or req.marker.evaluate({"extra": ""}): todo.append(req.name)
+    return seen
+
+def test_notebook_imports_are_runtime_dependencies():
+    "Every import a notebook makes in a cell that `deeplab run` executes comes with `pip install -e .` (no extras)"
+    import ast, importlib.metadata as md
+    import nbformat
+    from deeplab.cli import prepare_lab
+    runtime, owners = _runtime_closure(), md.packages_distributions()
+    missing = {}
+    for nb_path in sorted((ROOT/"nbs").glob("*.ipynb")):
+        nb = prepare_lab(nbformat.read(nb_path, as_version=4), flags={"slow", "gpu"}, skip_flags=("notest",))
+        for cell in (c for c in nb.cells if c.cell_type == "code"):
+            src = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(src)):
+                if isinstance(node, ast.Import): names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0: names = [node.module]
+                else: continue
+                for top in {n.split(".")[0] for n in names} - set(sys.stdlib_module_names) - {"deeplab", "__future__"} - BACKEND_PACKAGES:
+                    if not any(re.sub(r"[-_.]+", "-", d).lower() in runtime for d in owners.get(top, [])):
+                        missing.setdefault(top, set()).add(nb_path.name)
+    assert not missing, ("notebooks import packages that `pip install -e .` does not install; add them to "
+                         f"[project] dependencies in pyproject.toml: {dict((k, sorted(v)) for k, v in missing.items())}")
+
+# ---------------------------------------------------------------- Colab
+def test_every_lab_opens_with_the_colab_badge_and_setup_cell():
+    r = subprocess.run([sys.executable, str(ROOT/"tools"/"colab.py"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+def _colab_setup():
+    sys.path.insert(0, str(ROOT/"tools"))
+    try: import colab
+    finally: sys.path.pop(0)
+    return colab.SETUP
+
+def test_colab_setup_cell_does_nothing_outside_colab(monkeypatch):
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(_colab_setup(), {})
+    assert calls == [], "outside Colab the setup cell must not run anything"
+
+def test_colab_setup_cell_installs_deeplab_in_colab(monkeypatch):
+    import types
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    exec(_colab_setup(), {})
+    (args, kwargs), = calls
+    assert args[0][:4] == [sys.executable, "-m", "pip", "install"] and kwargs == {"check": True}
+    assert "deeplab @ git+https://github.com/deeplab-course/deeplab" in args[0]
