@@ -6,7 +6,7 @@ Docs: https://deeplab-course.github.io/deeplab/train.html.md"""
 
 # %% ../nbs/02_train.ipynb #0576d2d8
 from __future__ import annotations
-import os, json, math, time, datetime, numbers
+import os, json, math, time, shutil, datetime, numbers
 from pathlib import Path
 import numpy as np
 import keras
@@ -14,8 +14,8 @@ from sklearn.utils import Bunch
 from .core import *
 
 # %% auto #0
-__all__ = ['RESULTS', 'EpochProgress', 'fit', 'TrainingInterrupted', 'InterruptAfter', 'predict_classes', 'evaluate_classifier',
-           'plot_confusion', 'record', 'results_table']
+__all__ = ['RESULTS', 'EpochProgress', 'AtomicBackupAndRestore', 'fit', 'TrainingInterrupted', 'InterruptAfter',
+           'predict_classes', 'evaluate_classifier', 'plot_confusion', 'record', 'results_table']
 
 # %% ../nbs/02_train.ipynb #2dd26067
 def _fmt_logs(logs):
@@ -45,6 +45,39 @@ def _read_history(path):
     keys = [k for k in next(iter(rows.values()), {}) if k]
     h = {k: [float("nan") if rows[e][k] in ("", "NA") else float(rows[e][k]) for e in sorted(rows)] for k in keys}
     return {k: v for k, v in h.items() if not all(math.isnan(x) for x in v)}   # CSVLogger writes NA for absent metrics
+
+# %% ../nbs/02_train.ipynb #72e60fc7
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    "Keras's `BackupAndRestore`, except that a kill during a save cannot leave a half-written backup behind"
+    # Each save goes to a new folder; an atomic rename of the pointer file `current` then makes it the one to restore.
+    # It reuses Keras's own save/load code by pointing its (private) paths at the folder in use.
+    def __init__(self, backup_dir, **kwargs):
+        super().__init__(str(backup_dir), **kwargs)
+        self._root = Path(backup_dir)
+        self._use(self._current())
+
+    def _current(self) -> str|None:
+        p = self._root/"current"
+        return p.read_text().strip() if p.exists() else None
+
+    def _use(self, name):
+        d = self._root/(name or "none")
+        self._weights_path, self._training_metadata_path = str(d/"latest.weights.h5"), str(d/"training_metadata.json")
+
+    def on_train_begin(self, logs=None):
+        self._use(self._current()); super().on_train_begin(logs)
+
+    def _save_model(self):
+        name = f"epoch{self._current_epoch:05d}-batch{self._last_batch_seen:06d}"
+        part = self._root/f".{name}.part"
+        shutil.rmtree(part, ignore_errors=True); part.mkdir(parents=True)
+        self._use(part.name); super()._save_model()                    # Keras writes the weights and metadata here
+        shutil.rmtree(self._root/name, ignore_errors=True); os.replace(part, self._root/name)
+        pointer = self._root/".current.part"; pointer.write_text(name)
+        os.replace(pointer, self._root/"current")                      # the switch: atomic
+        for old in self._root.iterdir():
+            if old.is_dir() and old.name != name: shutil.rmtree(old, ignore_errors=True)
+        self._use(name)
 
 # %% ../nbs/02_train.ipynb #d8d204f5
 def fit(model:keras.Model, # a compiled Keras model
@@ -78,7 +111,7 @@ def fit(model:keras.Model, # a compiled Keras model
         if not backup.exists() and log.exists(): log.unlink()   # no backup: a new run starts, so a new history
         # the history row is written before the backup, so a run killed between the two redoes that epoch
         cbs += [keras.callbacks.CSVLogger(str(log), append=True),
-                keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=True)]
+                AtomicBackupAndRestore(backup, delete_checkpoint=True)]
     if progress: cbs.append(EpochProgress(epochs))
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                         validation_split=validation_split, callbacks=cbs, verbose=0, **fit_kwargs)
