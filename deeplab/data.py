@@ -23,8 +23,9 @@ __all__ = ['MANIFEST_PATH', 'DATASETS', 'PARSER_VERSION', 'OMNIGLOT_SPLITS', 'CI
            'cache_path', 'download', 'safe_extract', 'resolve', 'fetch', 'notice', 'load_digits', 'digits_as_mnist',
            'load_mnist', 'python_docs_text', 'load_tiny_shakespeare', 'load_breast_cancer', 'load_fashion_mnist',
            'load_imdb', 'load_omniglot', 'make_synthetic_shapes', 'load_cifar10', 'make_synthetic_tones', 'load_fsdd',
-           'plot_waveform', 'load_sentiment', 'load_tatoeba_hin_eng', 'load_esol', 'load_orl_faces', 'load_bccd',
-           'draw_boxes', 'is_present', 'verify', 'dataset_table', 'sandbox']
+           'plot_waveform', 'load_sentiment', 'make_synthetic_reviews', 'load_tatoeba_hin_eng', 'load_esol',
+           'load_nci_clogp', 'load_orl_faces', 'load_bccd', 'make_synthetic_smears', 'draw_boxes', 'is_present',
+           'verify', 'dataset_table', 'sandbox']
 
 # %% ../nbs/01_data.ipynb #70c48cfa
 class ChecksumError(ValueError):
@@ -116,7 +117,7 @@ _META = {
   "sentiment_labelled_sentences": dict(description="UCI Sentiment Labelled Sentences: 3,000 Amazon/IMDB/Yelp sentences, positive/negative",
       urls=("https://archive.ics.uci.edu/dataset/331/sentiment+labelled+sentences",), license="CC BY 4.0 (UCI ML Repository)",
       citation="Kotzias, Denil, de Freitas & Smyth, From Group to Individual Labels using Deep Features, KDD 2015",
-      parser="load_sentiment",
+      parser="load_sentiment", fallback="synthetic_reviews",
       archive=("https://archive.ics.uci.edu/ml/machine-learning-databases/00331/sentiment%20labelled%20sentences.zip",
                "sentiment_labelled_sentences/", "sentiment labelled sentences/")),
   "tiny_shakespeare": dict(description="Tiny Shakespeare: 1,115,394 characters of Shakespeare's plays (char-rnn)",
@@ -131,7 +132,7 @@ _META = {
       urls=("https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/delaney-processed.csv",),
       license="No explicit license (research data), redistributed by MoleculeNet/DeepChem",
       citation="Delaney, ESOL: Estimating Aqueous Solubility Directly from Molecular Structure, J. Chem. Inf. Comput. Sci. 44:1000 (2004)",
-      parser="load_esol"),
+      parser="load_esol", fallback="nci_clogp"),
   "orl_faces": dict(description="AT&T/ORL Database of Faces: 40 subjects x 10 images, 112x92 grayscale",
       urls=("https://www.cl.cam.ac.uk/research/dtg/attarchive/pub/data/att_faces.zip",),
       license="No formal license; free for research, credit the Olivetti Research Laboratory",
@@ -140,7 +141,7 @@ _META = {
       archive=("https://www.cl.cam.ac.uk/research/dtg/attarchive/pub/data/att_faces.zip", "orl_faces/", "")),
   "bccd": dict(description="BCCD blood-cell detection (Pascal VOC): 364 640x480 smear images, 4,888 boxes (RBC, WBC, Platelets)",
       urls=("https://github.com/Shenggan/BCCD_Dataset",), license="MIT",
-      citation="Shenggan, BCCD Dataset (github.com/Shenggan/BCCD_Dataset)", parser="load_bccd",
+      citation="Shenggan, BCCD Dataset (github.com/Shenggan/BCCD_Dataset)", parser="load_bccd", fallback="synthetic_smears",
       archive=("https://github.com/Shenggan/BCCD_Dataset/archive/d272fb14cdff6e473fafeeeba32aba5f560e9e43.zip",
                "bccd/", "BCCD_Dataset-d272fb14cdff6e473fafeeeba32aba5f560e9e43/")),
   "digits": dict(description="scikit-learn's embedded 8x8 handwritten digits: 1,797 images, values 0-16 (UCI optdigits test set)",
@@ -769,10 +770,21 @@ SENTIMENT_SOURCES = ("amazon", "imdb", "yelp")
 _SENTIMENT_FILES = {"amazon": "amazon_cells_labelled.txt", "imdb": "imdb_labelled.txt", "yelp": "yelp_labelled.txt"}
 
 def load_sentiment(source:str|None=None, # 'amazon', 'imdb', 'yelp', or None for all three
+                   fallback:bool=True, # use synthetic review sentences (with a notice) when the files cannot be had
                   ) -> Bunch:
-    "UCI Sentiment Labelled Sentences: `texts`, `labels` (1 = positive), `sources` (which site each came from)"
+    "UCI Sentiment Labelled Sentences: `texts`, `labels` (1 = positive), `sources` (which site each came from); synthetic reviews as the fallback"
     if source is not None: _check_choice(source, SENTIMENT_SOURCES, "source")
-    paths, where = resolve("sentiment_labelled_sentences")
+    try:
+        paths, where = resolve("sentiment_labelled_sentences")
+    except DataUnavailableError as e:
+        if not fallback: raise
+        notice(f"The Sentiment Labelled Sentences are not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's "
+               f"synthetic review sentences are used instead: dataset='synthetic_reviews' (1,000 per source, generated from a "
+               f"small grammar). To get the real sentences: set DEEPLAB_MIRROR or go online.")
+        r = make_synthetic_reviews()
+        keep = [i for i, s in enumerate(r["sources"]) if source is None or s == source]
+        return Bunch(texts=[r["texts"][i] for i in keep], labels=r["labels"][keep], sources=[r["sources"][i] for i in keep],
+                     class_names=["negative", "positive"], dataset="synthetic_reviews", source="synthetic")
     texts, labels, sources = [], [], []
     for s in ([source] if source else SENTIMENT_SOURCES):
         with open(paths[f"sentiment_labelled_sentences/{_SENTIMENT_FILES[s]}"], newline="", encoding="utf-8") as f:
@@ -780,6 +792,54 @@ def load_sentiment(source:str|None=None, # 'amazon', 'imdb', 'yelp', or None for
                 texts.append(row[0].strip()); labels.append(int(row[1])); sources.append(s)
     return Bunch(texts=texts, labels=np.array(labels, "int64"), sources=sources, class_names=["negative", "positive"],
                  dataset="sentiment_labelled_sentences", source=where)
+
+# %% ../nbs/01_data.ipynb #5e7a1c20
+_REVIEW_WORDS = {   # per source: what is reviewed, source-specific positive and negative words, neutral openers
+    "amazon": dict(nouns=["phone", "battery", "headset", "charger", "case", "cable", "screen", "speaker"],
+                   pos=["durable", "reliable", "sturdy", "comfortable", "loud", "sleek"],
+                   neg=["flimsy", "faulty", "useless", "cheap", "unreliable", "broken"],
+                   openers=["i ordered it online", "my wife uses it daily", "i got it last month"]),
+    "imdb": dict(nouns=["movie", "film", "plot", "script", "cast", "ending", "soundtrack", "acting"],
+                 pos=["gripping", "moving", "hilarious", "brilliant", "touching", "clever"],
+                 neg=["boring", "predictable", "dull", "pointless", "cheesy", "wooden"],
+                 openers=["we watched it on sunday", "i saw it with friends", "it was on tv last night"]),
+    "yelp": dict(nouns=["food", "service", "pizza", "staff", "place", "burger", "waiter", "dessert"],
+                 pos=["delicious", "friendly", "fresh", "tasty", "cozy", "attentive"],
+                 neg=["bland", "rude", "greasy", "stale", "slow", "dirty"],
+                 openers=["we went there for lunch", "we came on a friday night", "i ate there with my family"])}
+_GENERAL_WORDS = {1: ["good", "great", "excellent", "nice", "amazing", "wonderful"],       # shared by all sources
+                  0: ["bad", "terrible", "awful", "poor", "horrible", "disappointing"]}
+_INTENSIFIERS = ["", "", "very ", "really ", "absolutely ", "quite ", "so "]
+
+def make_synthetic_reviews(n_per_source:int=1000, # sentences per source, half positive and half negative
+                           seed:int=0, # NumPy seed
+                           noise:float=0.05, # fraction of labels flipped (as many positive as negative), like real label noise
+                          ) -> dict:
+    "Review sentences from a small grammar, with negation and contrast: `texts`, `labels` (1 = positive), `sources`"
+    check_int("n_per_source", n_per_source)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 0.5:
+        raise ValueError(f"Expected 0 <= noise < 0.5. Received: noise={noise!r}")
+    rng = np.random.default_rng(seed)
+    pick = lambda words: words[rng.integers(len(words))]
+    texts, labels, sources = [], [], []
+    for src in SENTIMENT_SOURCES:
+        w = _REVIEW_WORDS[src]
+        adj = lambda p: pick(_GENERAL_WORDS[p] if rng.random() < 0.5 else w["pos" if p else "neg"])
+        polarity = np.arange(n_per_source) % 2                                    # the meaning of each sentence
+        for p in polarity:
+            noun, kind = pick(w["nouns"]), rng.choice(5, p=[0.35, 0.25, 0.2, 0.1, 0.1])
+            if kind == 0: s = f"the {noun} is {pick(_INTENSIFIERS)}{adj(p)}"
+            elif kind == 1: s = f"the {noun} is not {pick(_INTENSIFIERS)}{adj(1 - p)}"          # negation flips
+            elif kind == 2: s = f"the {pick(w['nouns'])} is {adj(1 - p)} but the {noun} is {pick(_INTENSIFIERS)}{adj(p)}"
+            elif kind == 3: s = f"{pick(_INTENSIFIERS)}{adj(p)} {noun}"
+            else: s = f"i {'love' if p else 'hate'} this {noun}"
+            if rng.random() < 0.3: s = f"{pick(w['openers'])}, {s}"
+            texts.append(s + pick([".", ".", "!", ""])); sources.append(src)
+        k = int(round(noise * n_per_source / 2))                                  # flip k positives and k negatives
+        flip = np.concatenate([rng.choice(np.flatnonzero(polarity == c), min(k, int((polarity == c).sum())), replace=False)
+                               for c in (0, 1)])
+        polarity[flip] = 1 - polarity[flip]; labels.append(polarity)
+    return dict(texts=texts, labels=np.concatenate(labels).astype("int64"), sources=sources)
 
 # %% ../nbs/01_data.ipynb #afdcfc04
 def load_tatoeba_hin_eng() -> Bunch:
@@ -793,15 +853,51 @@ def load_tatoeba_hin_eng() -> Bunch:
 ESOL_FEATURES = ("Minimum Degree", "Molecular Weight", "Number of H-Bond Donors", "Number of Rings",
                  "Number of Rotatable Bonds", "Polar Surface Area")
 
-def load_esol() -> Bunch:
+def load_esol(fallback:bool=True, # use RDKit's 200 NCI molecules with Daylight ClogP (with a notice) when ESOL cannot be had
+             ) -> Bunch:
     "ESOL: `smiles`, `y` (measured log solubility), `X` (N, 6) descriptors, `feature_names`, `esol_predicted`, `compounds`"
-    paths, where = resolve("esol_delaney")
+    try: paths, where = resolve("esol_delaney")
+    except DataUnavailableError as e:
+        if not fallback: raise
+        notice(f"ESOL is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so the 200 NCI molecules that ship "
+               f"with RDKit are used instead: dataset='nci_clogp', target Daylight's computed ClogP (log units, not "
+               f"solubility), baseline RDKit's Crippen logP. To get ESOL: set DEEPLAB_MIRROR.")
+        return load_nci_clogp()
     with open(paths["esol_delaney/delaney-processed.csv"], newline="", encoding="utf-8") as f: rows = list(csv.DictReader(f))
     return Bunch(smiles=[r["smiles"].strip() for r in rows],
                  y=np.array([float(r["measured log solubility in mols per litre"]) for r in rows]),
                  X=np.array([[float(r[c]) for c in ESOL_FEATURES] for r in rows]), feature_names=list(ESOL_FEATURES),
                  esol_predicted=np.array([float(r["ESOL predicted log solubility in mols per litre"]) for r in rows]),
-                 compounds=[r["Compound ID"] for r in rows], dataset="esol_delaney", source=where)
+                 compounds=[r["Compound ID"] for r in rows], target_name="measured log solubility (log mol/L)",
+                 baseline_name="ESOL equation", dataset="esol_delaney", source=where)
+
+# %% ../nbs/01_data.ipynb #5fd5dd34
+def load_nci_clogp() -> Bunch:
+    "ESOL's offline stand-in: RDKit's 200 NCI molecules, `y` = Daylight ClogP, `esol_predicted` = RDKit's Crippen logP (the baseline)"
+    import re
+    try:
+        from rdkit import Chem, RDConfig, RDLogger
+        from rdkit.Chem import Crippen, Descriptors, rdMolDescriptors
+    except ImportError as e:
+        raise DataUnavailableError("Expected RDKit for the nci_clogp molecules (pip install rdkit). Received: no module 'rdkit'") from e
+    path = Path(RDConfig.RDDataDir)/"NCI"/"first_200.props.sdf"
+    if not path.exists(): raise DataUnavailableError(f"Expected RDKit's NCI sample at {path}. Received: no such file")
+    smiles, y, X, base, names = [], [], [], [], []
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        for k, rec in enumerate(path.read_text().split("$$$$")):
+            fields = dict(re.findall(r">\s*<(\w+)>[^\n]*\n([^\n]*)", rec))
+            if "SMILES" not in fields: continue
+            m = Chem.MolFromSmiles(fields["SMILES"].strip())
+            if m is None: notice(f"nci_clogp: skipped record {k}, RDKit cannot parse smiles={fields['SMILES']!r}"); continue
+            smiles.append(fields["SMILES"].strip()); y.append(float(fields["DAYLIGHT_CLOGP"])); base.append(Crippen.MolLogP(m))
+            X.append([min((a.GetDegree() for a in m.GetAtoms()), default=0), Descriptors.MolWt(m), rdMolDescriptors.CalcNumHBD(m),
+                      rdMolDescriptors.CalcNumRings(m), rdMolDescriptors.CalcNumRotatableBonds(m), rdMolDescriptors.CalcTPSA(m)])
+            names.append(f"nci_{k:03d}")
+    finally: RDLogger.EnableLog("rdApp.*")
+    return Bunch(smiles=smiles, y=np.array(y), X=np.array(X, "float64"), feature_names=list(ESOL_FEATURES),
+                 esol_predicted=np.array(base), compounds=names, target_name="Daylight ClogP (computed, log units)",
+                 baseline_name="Crippen logP", dataset="nci_clogp", source="embedded")
 
 # %% ../nbs/01_data.ipynb #3c678d1e
 def _read_pgm(path:Path) -> np.ndarray:
@@ -825,6 +921,7 @@ def load_orl_faces() -> Bunch:
 
 # %% ../nbs/01_data.ipynb #88e0dc57
 BCCD_CLASSES = ("RBC", "WBC", "Platelets")
+_BCCD_SPLITS = {"train": (0, 205), "val": (205, 292), "trainval": (0, 292), "test": (292, 364), None: (0, 364)}   # sizes of the real splits
 
 def _parse_voc(path:Path) -> tuple[np.ndarray, np.ndarray]:
     import xml.etree.ElementTree as ET
@@ -835,15 +932,36 @@ def _parse_voc(path:Path) -> tuple[np.ndarray, np.ndarray]:
         labels.append(BCCD_CLASSES.index(o.find("name").text.strip()))
     return np.array(boxes, "float32").reshape(-1, 4), np.array(labels, "int64")
 
+def _resize_with_boxes(im:np.ndarray, b:np.ndarray, image_size) -> tuple[np.ndarray, np.ndarray]:
+    from PIL import Image
+    if image_size is None: return im, b
+    h, w = image_size
+    b = b * np.array([w/im.shape[1], h/im.shape[0]]*2, "float32")
+    return np.asarray(Image.fromarray(im).resize((w, h), Image.BILINEAR)), b
+
 def load_bccd(split:str|None=None, # 'train', 'val', 'trainval', 'test' (ImageSets/Main), or None for all 364 images
               n:int|None=None, # seeded random subset of that split
               seed:int=0,
               image_size:tuple|None=None, # (height, width) to resize images (and boxes) to; None keeps 480x640
+              fallback:bool=True, # use synthetic smears (with a notice) when BCCD cannot be had
              ) -> Bunch:
-    "BCCD: `images` list of (H, W, 3) uint8, `boxes` list of (k, 4) xyxy pixels, `labels` list of (k,) class ids, `ids`"
+    "BCCD: `images` list of (H, W, 3) uint8, `boxes` list of (k, 4) xyxy pixels, `labels` list of (k,) class ids, `ids`; synthetic smears as the fallback"
     from PIL import Image
     if split is not None: _check_choice(split, ("train", "val", "trainval", "test"), "split")
-    paths, where = resolve("bccd")
+    try: paths, where = resolve("bccd")
+    except DataUnavailableError as e:
+        if not fallback: raise
+        notice(f"BCCD is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's synthetic blood smears are "
+               f"used instead: dataset='synthetic_smears' (drawn RBC, WBC and platelets with boxes, the real splits' sizes). "
+               f"To get BCCD: set DEEPLAB_MIRROR.")
+        a, b = _BCCD_SPLITS[split]
+        _check_n(n, b - a, "n", f"synthetic_smears split {split!r}")
+        idx = [a + i for i in _subset(n, b - a, np.random.default_rng(seed))]
+        s = make_synthetic_smears(indices=idx)
+        pairs = [_resize_with_boxes(im, bx, image_size) for im, bx in zip(s["images"], s["boxes"])]
+        return Bunch(images=[p[0] for p in pairs], boxes=[p[1] for p in pairs], labels=s["labels"],
+                     ids=[f"synthetic_{i:03d}" for i in idx], class_names=list(BCCD_CLASSES), split=split,
+                     dataset="synthetic_smears", source="synthetic")
     if split is None: ids = sorted(PurePosixPath(p).stem for p in paths if "/Annotations/" in p)
     else: ids = paths[f"bccd/BCCD/ImageSets/Main/{split}.txt"].read_text().split()
     _check_n(n, len(ids), "n", f"bccd split {split!r}")
@@ -852,14 +970,54 @@ def load_bccd(split:str|None=None, # 'train', 'val', 'trainval', 'test' (ImageSe
     for i in ids:
         b, l = _parse_voc(paths[f"bccd/BCCD/Annotations/{i}.xml"])
         with Image.open(paths[f"bccd/BCCD/JPEGImages/{i}.jpg"]) as im:
-            im = im.convert("RGB")
-            if image_size is not None:
-                h, w = image_size; b = b * np.array([w/im.width, h/im.height]*2, "float32")
-                im = im.resize((w, h), Image.BILINEAR)
-            images.append(np.asarray(im))
+            im, b = _resize_with_boxes(np.asarray(im.convert("RGB")), b, image_size)
+            images.append(im)
         boxes.append(b); labels.append(l)
     return Bunch(images=images, boxes=boxes, labels=labels, ids=ids, class_names=list(BCCD_CLASSES), split=split,
                  dataset="bccd", source=where)
+
+# %% ../nbs/01_data.ipynb #60db89d2
+def make_synthetic_smears(n_images:int=8, # number of images (ignored when `indices` is given)
+                          indices:list|None=None, # image numbers to draw; image i is the same wherever it is drawn
+                          height:int=480, width:int=640,
+                          cells:tuple=(12, 1, 1), # mean number of RBC, WBC and platelets per image (Poisson; at least 1 WBC)
+                         ) -> dict:
+    "Synthetic blood smears in BCCD's format: pale-centred red discs (RBC), large cells with a lobed purple nucleus (WBC), small purple platelets"
+    indices = list(range(check_int("n_images", n_images))) if indices is None else [int(i) for i in indices]
+    yy, xx = np.mgrid[0:height, 0:width].astype("float32")
+    images, boxes, labels = [], [], []
+    for index in indices:
+        rng = np.random.default_rng((2026, index))
+        img = np.empty((height, width, 3), "float32")
+        img[:] = np.array([232, 214, 205], "float32") + rng.normal(0, 4, 3)              # plasma
+        counts = [rng.poisson(cells[0]), max(1, rng.poisson(cells[1])), rng.poisson(cells[2])]
+        b, l = [], []
+        for k in [1] * counts[1] + [0] * counts[0] + [2] * counts[2]:                      # WBC first, platelets on top
+            r = {0: rng.uniform(40, 56), 1: rng.uniform(80, 105), 2: rng.uniform(10, 18)}[k]
+            cx, cy = rng.uniform(r * .6, width - r * .6), rng.uniform(r * .6, height - r * .6)
+            x0, x1 = int(max(cx - r - 2, 0)), int(min(cx + r + 3, width))
+            y0, y1 = int(max(cy - r - 2, 0)), int(min(cy + r + 3, height))
+            ex = rng.uniform(.85, 1.15)                                                    # slightly elliptical
+            d = np.sqrt(((xx[y0:y1, x0:x1] - cx) * ex) ** 2 + ((yy[y0:y1, x0:x1] - cy) / ex) ** 2) / r
+            patch = img[y0:y1, x0:x1]
+            if k == 0:                                                                     # RBC: paler centre
+                a = np.clip((1 - d) * 8, 0, 1)[..., None] * (1 - 0.55 * np.exp(-(d / .45) ** 2))[..., None]
+                patch[:] = patch * (1 - a) + (np.array([214, 118, 112]) + rng.normal(0, 6, 3)) * a
+            elif k == 1:                                                                   # WBC: cytoplasm + lobed nucleus
+                a = np.clip((1 - d) * 8, 0, 1)[..., None]
+                patch[:] = patch * (1 - a) + np.array([225, 190, 200]) * a
+                ang = np.arctan2(yy[y0:y1, x0:x1] - cy, xx[y0:y1, x0:x1] - cx)
+                lobes = 0.55 + 0.12 * np.sin(rng.integers(2, 5) * ang + rng.uniform(0, 6.3))
+                nuc = np.clip((lobes - d) * 10, 0, 1)[..., None]
+                patch[:] = patch * (1 - nuc) + (np.array([105, 55, 150]) + rng.normal(0, 8, 3)) * nuc
+            else:                                                                          # platelet
+                a = np.clip((1 - d) * 4, 0, 1)[..., None]
+                patch[:] = patch * (1 - a) + (np.array([140, 85, 170]) + rng.normal(0, 8, 3)) * a
+            b.append([max(cx - r, 0), max(cy - r, 0), min(cx + r, width), min(cy + r, height)]); l.append(k)
+        img += rng.normal(0, 5, img.shape).astype("float32")
+        images.append(np.clip(img, 0, 255).astype("uint8"))
+        boxes.append(np.array(b, "float32").reshape(-1, 4)); labels.append(np.array(l, "int64"))
+    return dict(images=images, boxes=boxes, labels=labels)
 
 # %% ../nbs/01_data.ipynb #620b5c89
 def draw_boxes(image, # (H, W, 3) image

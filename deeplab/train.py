@@ -159,10 +159,14 @@ def plot_confusion(confusion, # (C, C) counts, rows = true class
     "Draw a confusion matrix with scikit-learn's `ConfusionMatrixDisplay`; return the figure"
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
-    cm = np.asarray(confusion, dtype="float64")
+    cm = np.asarray(confusion)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
         raise ValueError(f"Expected confusion to be a square matrix. Received: shape={cm.shape}")
     if normalize: cm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    elif not np.issubdtype(cm.dtype, np.integer):
+        if not np.allclose(cm, np.round(cm)):
+            raise ValueError(f"Expected confusion to hold counts when normalize=False. Received: non-integer values such as {cm.ravel()[0]!r}")
+        cm = np.round(cm).astype("int64")
     n = len(cm); fig, ax = plt.subplots(figsize=(min(1 + .45*n, 9), min(1 + .45*n, 9)))
     ConfusionMatrixDisplay(cm, display_labels=class_names).plot(ax=ax, cmap="Blues", colorbar=False,
                                                                 values_format=".2f" if normalize else "d")

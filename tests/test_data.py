@@ -268,3 +268,15 @@ def test_registry_is_complete():
     assert (counts["orl_faces"], counts["bccd"], counts["mnist"], counts["omniglot"], counts["cifar10"]) == (401, 734, 5, 3, 2)
     rows = data.dataset_table()
     assert {tuple(r) for r in rows} == {("name", "description", "size", "license", "present")}
+
+def test_sentiment_falls_back_to_synthetic_reviews(env, capsys):
+    d = data.load_sentiment()
+    out = capsys.readouterr().out
+    assert "Sentiment Labelled Sentences are not available" in out and "synthetic_reviews" in out and "DEEPLAB_MIRROR" in out
+    assert (d.dataset, d.source, len(d.texts), d.class_names) == ("synthetic_reviews", "synthetic", 3000, ["negative", "positive"])
+    assert np.bincount(d.labels).tolist() == [1500, 1500] and sorted(set(d.sources)) == ["amazon", "imdb", "yelp"]
+    assert all(isinstance(t, str) and t for t in d.texts)
+    yelp = data.load_sentiment("yelp")
+    assert len(yelp.texts) == 1000 and set(yelp.sources) == {"yelp"} and yelp.texts == d.texts[2000:]
+    with pytest.raises(DataUnavailableError) as e: data.load_sentiment(fallback=False)
+    assert "DEEPLAB_MIRROR" in str(e.value)
