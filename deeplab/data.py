@@ -24,8 +24,8 @@ __all__ = ['MANIFEST_PATH', 'DATASETS', 'PARSER_VERSION', 'OMNIGLOT_SPLITS', 'CI
            'load_mnist', 'python_docs_text', 'load_tiny_shakespeare', 'load_breast_cancer', 'load_fashion_mnist',
            'load_imdb', 'load_omniglot', 'make_synthetic_shapes', 'load_cifar10', 'make_synthetic_tones', 'load_fsdd',
            'plot_waveform', 'load_sentiment', 'make_synthetic_reviews', 'load_tatoeba_hin_eng', 'load_esol',
-           'load_nci_clogp', 'load_orl_faces', 'load_bccd', 'make_synthetic_smears', 'draw_boxes', 'is_present',
-           'verify', 'dataset_table', 'sandbox']
+           'load_nci_clogp', 'load_orl_faces', 'make_synthetic_faces', 'load_bccd', 'make_synthetic_smears',
+           'draw_boxes', 'is_present', 'verify', 'dataset_table', 'sandbox']
 
 # %% ../nbs/01_data.ipynb #70c48cfa
 class ChecksumError(ValueError):
@@ -909,15 +909,86 @@ def _read_pgm(path:Path) -> np.ndarray:
     w, h = int(parts[1]), int(parts[2])
     return np.frombuffer(data[-w*h:], "uint8").reshape(h, w)   # the pixels are the last w*h bytes
 
-def load_orl_faces() -> Bunch:
-    "ORL faces: `images` (400, 112, 92) uint8, `y` subject 0..39 (folder s1 is 0), `image_ids` 1..10 within a subject"
-    paths, where = resolve("orl_faces")
+def load_orl_faces(fallback:bool=True, # use synthetic faces (with a notice) when ORL cannot be had
+                  ) -> Bunch:
+    "ORL faces: `images` (400, 112, 92) uint8, `y` subject 0..39 (folder s1 is 0), `image_ids` 1..10 within a subject; synthetic faces as the fallback"
+    try: paths, where = resolve("orl_faces")
+    except DataUnavailableError as e:
+        if not fallback: raise
+        notice(f"ORL faces are not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's synthetic faces are "
+               f"used instead: dataset='synthetic_faces' (40 generated people x 10 images, 112x92 grayscale; identity is "
+               f"face geometry and texture, each image varies pose, lighting, expression and noise). To get ORL: set DEEPLAB_MIRROR.")
+        return Bunch(**make_synthetic_faces(), dataset="synthetic_faces", source="synthetic")
     def build():
         keys = [(s, i) for s in range(1, 41) for i in range(1, 11)]
         return dict(images=np.stack([_read_pgm(paths[f"orl_faces/s{s}/{i}.pgm"]) for s, i in keys]),
                     y=np.array([s - 1 for s, _ in keys], "int64"), image_ids=np.array([i for _, i in keys], "int64"))
     a = _parsed("orl_faces", "all", build)
     return Bunch(**a, dataset="orl_faces", source=where)
+
+# %% ../nbs/01_data.ipynb #f22a0002
+def make_synthetic_faces(n_subjects:int=40, # people; each has fixed face geometry, shading and texture
+                         n_per_subject:int=10, # photographs per person; each varies pose, lighting, expression and noise
+                         height:int=112, width:int=92, # image size (ORL's)
+                         seed:int=0, # identities and photographs are drawn from `seed`; subject s is the same for any n_subjects
+                        ) -> dict:
+    "Synthetic stand-in for ORL: grayscale faces where identity is geometry + texture and each photo varies pose, light, expression"
+    n_subjects, n_per_subject = check_int("n_subjects", n_subjects), check_int("n_per_subject", n_per_subject)
+    height, width = check_int("height", height, 32), check_int("width", width, 32)
+    yy, xx = np.mgrid[0:height, 0:width].astype("float32")
+    S = height / 112                                                       # sizes below are in ORL pixels
+    soft = lambda d, w=1.0: 1 / (1 + np.exp(np.clip(d / w, -30, 30)))     # 1 inside (d < 0), 0 outside, soft edge
+    images, ys, ids = [], [], []
+    for s in range(n_subjects):
+        r = np.random.default_rng((seed, 0, s))                            # identity: the same in every photograph
+        ident = dict(a=r.uniform(29, 38), b=r.uniform(40, 50), skin=r.uniform(110, 190), hair=r.uniform(15, 100),
+                     hairline=r.uniform(0.35, 0.8), eye_dx=r.uniform(12, 21), eye_y=r.uniform(-14, -4),
+                     eye_rx=r.uniform(3.5, 7), eye_ry=r.uniform(2, 4.5), brow=r.uniform(3, 9), brow_w=r.uniform(1, 3),
+                     brow_tilt=r.uniform(-0.25, 0.25), nose_len=r.uniform(8, 20), nose_w=r.uniform(3, 8),
+                     mouth_y=r.uniform(14, 28), mouth_w=r.uniform(8, 19), lip=r.uniform(30, 90), chin=r.uniform(-0.3, 0.3),
+                     glasses=r.random() < 0.25, beard=r.uniform(0, 60) if r.random() < 0.2 else 0.0,
+                     tex_k=r.normal(0, 0.25, (6, 2)), tex_p=r.uniform(0, 6.3, 6), tex_a=r.uniform(4, 12, 6))
+        for i in range(n_per_subject):
+            q = np.random.default_rng((seed, 1, s, i))                     # this photograph's nuisances
+            ang, sc = np.deg2rad(q.normal(0, 7)), S * (1 + q.normal(0, 0.06))
+            cx, cy = width / 2 + q.normal(0, 3) * S, height / 2 + 4 * S + q.normal(0, 3) * S
+            yaw = q.normal(0, 3)                                           # head turn: features slide sideways
+            c, si = np.cos(ang), np.sin(ang)
+            u = (c * (xx - cx) + si * (yy - cy)) / sc                      # face coordinates (ORL pixels, upright)
+            v = (-si * (xx - cx) + c * (yy - cy)) / sc
+            d = ident
+            img = np.full((height, width), q.uniform(40, 110), "float32") + 15 * (xx / width - 0.5) * q.normal()   # background
+            head = np.sqrt((u / d["a"]) ** 2 + (v / (d["b"] * (1 + d["chin"] * (v > 0) * 0.3))) ** 2) - 1
+            hair = soft(np.sqrt((u / (d["a"] * 1.12)) ** 2 + ((v + 6) / (d["b"] * 1.1)) ** 2) - 1, 0.03) * soft(v + d["hairline"] * d["b"], 1.5)
+            tex = sum(a * np.cos(k[0] * u + k[1] * v + p) for k, p, a in zip(d["tex_k"], d["tex_p"], d["tex_a"]))
+            face = soft(head, 0.03)
+            shade = d["skin"] * (1 - 0.25 * (u / d["a"]) ** 2) + tex       # a rounded, textured face
+            img = img * (1 - face) + shade * face
+            img = img * (1 - hair) + d["hair"] * hair
+            if d["beard"]: img -= d["beard"] * face * soft(-(v - d["mouth_y"] + 4), 2) * soft(head + 0.05, 0.03)
+            uf = u - yaw
+            openness = q.uniform(0.6, 1.1)
+            for side in (-1, 1):
+                ex = uf - side * d["eye_dx"]
+                eye = soft(np.sqrt((ex / d["eye_rx"]) ** 2 + ((v - d["eye_y"]) / (d["eye_ry"] * openness)) ** 2) - 1, 0.15)
+                img = img * (1 - 0.75 * eye) + 25 * eye * 0.75
+                bv = v - (d["eye_y"] - d["brow"]) - side * d["brow_tilt"] * ex
+                brow = soft(np.abs(bv) - d["brow_w"], 0.7) * soft(np.abs(ex) - d["eye_rx"] * 1.3, 0.8)
+                img = img * (1 - 0.6 * brow) + 30 * 0.6 * brow
+                if d["glasses"]:
+                    ring = soft(np.abs(np.sqrt(ex ** 2 + (v - d["eye_y"]) ** 2) - d["eye_rx"] * 1.9) - 0.8, 0.4)
+                    img = img * (1 - 0.7 * ring) + 20 * 0.7 * ring
+            nose = soft(np.abs(uf) - d["nose_w"] * (0.3 + 0.7 * (v - d["eye_y"]) / d["nose_len"]), 0.8) * soft(v - d["eye_y"] - d["nose_len"], 1) * soft(d["eye_y"] + 3 - v, 1)
+            img -= 35 * nose * face
+            smile = q.uniform(-3, 6)                                       # expression: the mouth curves and opens
+            mv = v - d["mouth_y"] + smile * (1 - (uf / d["mouth_w"]) ** 2)
+            mouth = soft(np.abs(mv) - q.uniform(1.2, 3.5), 0.6) * soft(np.abs(uf) - d["mouth_w"], 1)
+            img = img * (1 - mouth) + d["lip"] * mouth
+            lx, ly = q.normal(0, 1, 2)                                     # lighting: direction and strength
+            img = img * q.uniform(0.75, 1.2) * (1 + q.uniform(0, 0.35) * (lx * (xx / width - .5) + ly * (yy / height - .5)))
+            img += q.normal(0, 6, img.shape)
+            images.append(np.clip(img, 0, 255).astype("uint8")); ys.append(s); ids.append(i + 1)
+    return dict(images=np.stack(images), y=np.array(ys, "int64"), image_ids=np.array(ids, "int64"))
 
 # %% ../nbs/01_data.ipynb #88e0dc57
 BCCD_CLASSES = ("RBC", "WBC", "Platelets")
