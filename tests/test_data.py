@@ -280,3 +280,15 @@ def test_sentiment_falls_back_to_synthetic_reviews(env, capsys):
     assert len(yelp.texts) == 1000 and set(yelp.sources) == {"yelp"} and yelp.texts == d.texts[2000:]
     with pytest.raises(DataUnavailableError) as e: data.load_sentiment(fallback=False)
     assert "DEEPLAB_MIRROR" in str(e.value)
+
+def test_orl_faces_falls_back_to_synthetic_faces(env, capsys):
+    d = data.load_orl_faces()
+    out = capsys.readouterr().out
+    assert "ORL faces are not available" in out and "synthetic_faces" in out and "DEEPLAB_MIRROR" in out
+    assert (d.dataset, d.source, d.images.shape, d.images.dtype) == ("synthetic_faces", "synthetic", (400, 112, 92), np.uint8)
+    assert np.bincount(d.y).tolist() == [10] * 40 and d.image_ids.tolist() == list(range(1, 11)) * 40
+    assert not np.array_equal(d.images[0], d.images[1]), "photographs of one person must differ"
+    with pytest.raises(DataUnavailableError) as e: data.load_orl_faces(fallback=False)
+    assert "DEEPLAB_MIRROR" in str(e.value)
+    with pytest.raises(ValueError) as e: data.make_synthetic_faces(n_per_subject=-1)
+    assert "n_per_subject=-1" in str(e.value)
