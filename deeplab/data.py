@@ -371,6 +371,10 @@ def notice(msg:str):
     "Print a visible data notice (used for every fallback)"
     print(f"[deeplab.data] NOTICE: {msg}")
 
+def _tried(e:Exception) -> str:
+    "What was tried before a fallback, as one line: the `tried` list of a `DataUnavailableError`, else its message"
+    return "; ".join(getattr(e, "tried", [str(e)]))
+
 def _check_n(n, total:int, arg:str, name:str):
     if n is None: return
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= total:
@@ -446,7 +450,7 @@ def load_mnist(n_train:int|None=None, # seeded random subset of the training set
                   if n is not None and n > len(v)]
         n_train = None if n_train is not None and n_train > len(y_train) else n_train
         n_test = None if n_test is not None and n_test > len(y_test) else n_test
-        notice(f"MNIST is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so scikit-learn's 8x8 digits, "
+        notice(f"MNIST is not available ({_tried(e)}), so scikit-learn's 8x8 digits, "
                f"upscaled to 28x28, are used instead: dataset='digits' (1437 train / 360 test"
                f"{'; ' + ', '.join(capped) if capped else ''}). To get MNIST: set DEEPLAB_MIRROR or go online.")
         dataset, where = "digits", "embedded"
@@ -468,7 +472,7 @@ def load_tiny_shakespeare(fallback:bool=True, # use Python's documentation text 
     except DataUnavailableError as e:
         if not fallback: raise
         text = python_docs_text()
-        notice(f"Tiny Shakespeare is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so the Python "
+        notice(f"Tiny Shakespeare is not available ({_tried(e)}), so the Python "
                f"documentation's help pages that ship with Python are used instead: dataset='python_docs' "
                f"({len(text):,} characters). To get Tiny Shakespeare: set DEEPLAB_MIRROR or go online.")
         return Bunch(text=text, dataset="python_docs", source="embedded")
@@ -678,7 +682,7 @@ def load_cifar10(n_train:int|None=None, # seeded random subset of the 50,000 tra
         (X_train, y_train), (X_test, y_test) = make_synthetic_shapes(1000, seed=0), make_synthetic_shapes(200, seed=1)
         capped = [f"{a}={n} capped to {len(v)}" for a, n, v in (("n_train", n_train, y_train), ("n_test", n_test, y_test))
                   if n is not None and n > len(v)]
-        notice(f"CIFAR-10 is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's synthetic shapes are "
+        notice(f"CIFAR-10 is not available ({_tried(e)}), so deeplab's synthetic shapes are "
                f"used instead: dataset='synthetic_shapes' (10 classes of coloured shapes and textures, 10,000 train / "
                f"2,000 test{'; ' + ', '.join(capped) if capped else ''}). To get CIFAR-10: set DEEPLAB_MIRROR or go online.")
         i = _subset(None if n_train is None or n_train > len(y_train) else n_train, len(y_train), rng)
@@ -744,7 +748,7 @@ def load_fsdd(split:str="train", # 'train' (repetitions 5-49, 2,700 files) or 't
         dataset = "fsdd"
     except DataUnavailableError as e:
         if not fallback: raise
-        notice(f"FSDD is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's synthetic tones are used instead: "
+        notice(f"FSDD is not available ({_tried(e)}), so deeplab's synthetic tones are used instead: "
                f"dataset='synthetic_tones' (10 classes of tone patterns, 8 kHz). To get FSDD: set DEEPLAB_MIRROR.")
         a = make_synthetic_tones(); waves, dataset, where = a["waveforms"], "synthetic_tones", "synthetic"
     keep = np.flatnonzero((a["indices"] < 5) == (split == "test"))
@@ -778,7 +782,7 @@ def load_sentiment(source:str|None=None, # 'amazon', 'imdb', 'yelp', or None for
         paths, where = resolve("sentiment_labelled_sentences")
     except DataUnavailableError as e:
         if not fallback: raise
-        notice(f"The Sentiment Labelled Sentences are not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's "
+        notice(f"The Sentiment Labelled Sentences are not available ({_tried(e)}), so deeplab's "
                f"synthetic review sentences are used instead: dataset='synthetic_reviews' (1,000 per source, generated from a "
                f"small grammar). To get the real sentences: set DEEPLAB_MIRROR or go online.")
         r = make_synthetic_reviews()
@@ -859,7 +863,7 @@ def load_esol(fallback:bool=True, # use RDKit's 200 NCI molecules with Daylight 
     try: paths, where = resolve("esol_delaney")
     except DataUnavailableError as e:
         if not fallback: raise
-        notice(f"ESOL is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so the 200 NCI molecules that ship "
+        notice(f"ESOL is not available ({_tried(e)}), so the 200 NCI molecules that ship "
                f"with RDKit are used instead: dataset='nci_clogp', target Daylight's computed ClogP (log units, not "
                f"solubility), baseline RDKit's Crippen logP. To get ESOL: set DEEPLAB_MIRROR.")
         return load_nci_clogp()
@@ -915,7 +919,7 @@ def load_orl_faces(fallback:bool=True, # use synthetic faces (with a notice) whe
     try: paths, where = resolve("orl_faces")
     except DataUnavailableError as e:
         if not fallback: raise
-        notice(f"ORL faces are not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's synthetic faces are "
+        notice(f"ORL faces are not available ({_tried(e)}), so deeplab's synthetic faces are "
                f"used instead: dataset='synthetic_faces' (40 generated people x 10 images, 112x92 grayscale; identity is "
                f"face geometry and texture, each image varies pose, lighting, expression and noise). To get ORL: set DEEPLAB_MIRROR.")
         return Bunch(**make_synthetic_faces(), dataset="synthetic_faces", source="synthetic")
@@ -1022,7 +1026,7 @@ def load_bccd(split:str|None=None, # 'train', 'val', 'trainval', 'test' (ImageSe
     try: paths, where = resolve("bccd")
     except DataUnavailableError as e:
         if not fallback: raise
-        notice(f"BCCD is not available ({'; '.join(getattr(e, 'tried', [str(e)]))}), so deeplab's synthetic blood smears are "
+        notice(f"BCCD is not available ({_tried(e)}), so deeplab's synthetic blood smears are "
                f"used instead: dataset='synthetic_smears' (drawn RBC, WBC and platelets with boxes, the real splits' sizes). "
                f"To get BCCD: set DEEPLAB_MIRROR.")
         a, b = _BCCD_SPLITS[split]
