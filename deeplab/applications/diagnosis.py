@@ -19,11 +19,8 @@ __all__ = ['check_threshold', 'confusion_at', 'expected_cost', 'roc_auc', 'cross
 def check_threshold(threshold, # a probability threshold
                     name:str="threshold", # the argument's name, for the error
                    ) -> float:
-    "Return `threshold` as a float; raise a `ValueError` unless it is a number in [0, 1]"
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
-            or not 0 <= threshold <= 1:
-        raise ValueError(f"Expected {name} to be a number in [0, 1]. Received: {name}={threshold!r}")
-    return float(threshold)
+    "Return `threshold` as a float; raise a `ValueError` unless it is a number in [0, 1] (`core.check_probability`)"
+    return check_probability(name, threshold)
 
 def _check_binary(y_true, scores):
     y, s = np.asarray(y_true).reshape(-1), np.asarray(scores, "float64").reshape(-1)
