@@ -22,10 +22,11 @@ __all__ = ['MANIFEST_PATH', 'DATASETS', 'PARSER_VERSION', 'OMNIGLOT_SPLITS', 'CI
            'read_manifest', 'DatasetInfo', 'list_datasets', 'dataset_info', 'keras_cache_dir', 'is_offline',
            'cache_path', 'download', 'safe_extract', 'resolve', 'fetch', 'notice', 'load_digits', 'digits_as_mnist',
            'load_mnist', 'python_docs_text', 'load_tiny_shakespeare', 'load_breast_cancer', 'load_fashion_mnist',
-           'load_imdb', 'load_omniglot', 'make_synthetic_shapes', 'load_cifar10', 'make_synthetic_tones', 'load_fsdd',
-           'plot_waveform', 'load_sentiment', 'make_synthetic_reviews', 'load_tatoeba_hin_eng', 'load_esol',
-           'load_nci_clogp', 'load_orl_faces', 'make_synthetic_faces', 'load_bccd', 'make_synthetic_smears',
-           'draw_boxes', 'is_present', 'verify', 'dataset_table', 'sandbox']
+           'load_imdb', 'make_synthetic_glyphs', 'make_synthetic_runs', 'load_omniglot', 'make_synthetic_shapes',
+           'load_cifar10', 'make_synthetic_tones', 'load_fsdd', 'plot_waveform', 'load_sentiment',
+           'make_synthetic_reviews', 'load_tatoeba_hin_eng', 'make_synthetic_pairs', 'load_esol', 'load_nci_clogp',
+           'load_orl_faces', 'make_synthetic_faces', 'load_bccd', 'make_synthetic_smears', 'draw_boxes', 'is_present',
+           'verify', 'dataset_table', 'sandbox']
 
 # %% ../nbs/01_data.ipynb #70c48cfa
 class ChecksumError(ValueError):
@@ -109,7 +110,7 @@ _META = {
   "omniglot": dict(description="Omniglot characters (minimal background splits + the 20 one-shot runs), 105x105 1-bit images",
       urls=("https://github.com/brendenlake/omniglot",), license="MIT (Brenden Lake)",
       citation="Lake, Salakhutdinov & Tenenbaum, Human-level concept learning through probabilistic program induction, Science 350:1332 (2015)",
-      parser="load_omniglot"),
+      parser="load_omniglot", fallback="synthetic_glyphs"),
   "fsdd": dict(description="Free Spoken Digit Dataset: 3,000 8 kHz recordings of digits 0-9 by 6 speakers",
       urls=("https://github.com/Jakobovski/free-spoken-digit-dataset",), license="CC BY-SA 4.0",
       citation="Z. Jackson et al., Free Spoken Digit Dataset (github.com/Jakobovski/free-spoken-digit-dataset, Zenodo)",
@@ -127,7 +128,7 @@ _META = {
   "tatoeba_hin_eng": dict(description="Tatoeba English-Hindi sentence pairs (manythings.org Anki export), 3,117 pairs",
       urls=("http://www.manythings.org/anki/hin-eng.zip",), license="CC BY 2.0 FR (Tatoeba; per-line attribution)",
       citation="Tatoeba Project, tatoeba.org; exported by manythings.org/anki", parser="load_tatoeba_hin_eng",
-      archive=("http://www.manythings.org/anki/hin-eng.zip", "tatoeba_hin_eng/", "")),
+      fallback="synthetic_pairs", archive=("http://www.manythings.org/anki/hin-eng.zip", "tatoeba_hin_eng/", "")),
   "esol_delaney": dict(description="ESOL (Delaney): measured aqueous solubility of 1,128 molecules, SMILES + 6 descriptors",
       urls=("https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/delaney-processed.csv",),
       license="No explicit license (research data), redistributed by MoleculeNet/DeepChem",
@@ -548,6 +549,112 @@ def _parsed(name:str, key:str, build) -> dict:
     os.replace(tmp, p)
     return arrays
 
+# %% ../nbs/01_data.ipynb #c1e5c5d2
+def _bezier(ctrl, n=24):
+    "Points of the Bezier curve with control points `ctrl` (m, 2), by de Casteljau"
+    t = np.linspace(0, 1, n)[:, None, None]
+    p = np.broadcast_to(ctrl, (n,) + ctrl.shape).copy()
+    while p.shape[1] > 1: p = (1 - t) * p[:, :-1] + t * p[:, 1:]
+    return p[:, 0]
+
+
+def _random_stroke(rng):
+    "A stroke shape in [-1, 1]^2: a line, a hook, an arc or a wave (2-5 control points)"
+    m = rng.choice([2, 3, 3, 4, 5])
+    x = np.linspace(-1, 1, m)
+    y = rng.uniform(-1, 1, m) * rng.choice([0.0, 0.6, 1.0], p=[0.2, 0.4, 0.4])
+    return np.stack([x, y], 1)
+
+
+def _character(rng, pool):
+    "A character: 1-4 strokes from the alphabet's `pool`, each with a centre, size and angle in the unit square"
+    parts = []
+    for _ in range(rng.choice([1, 2, 2, 3, 3, 4])):
+        shape = pool[rng.integers(len(pool))]
+        a = rng.uniform(0, 2 * np.pi)
+        R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        parts.append(shape @ R.T * rng.uniform(0.18, 0.38) + rng.uniform(0.3, 0.7, 2))
+    return parts
+
+
+def _draw(parts, rng, drawer, size):
+    "Render one drawing of a character by a drawer (jittered control points, slant, size, pen width)"
+    from PIL import Image, ImageDraw
+    im = Image.new("L", (size, size), 0)
+    d = ImageDraw.Draw(im)
+    a = drawer["slant"] + rng.normal(0, 0.08)
+    s = drawer["scale"] * (1 + rng.normal(0, 0.05))
+    R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) * s
+    shift = rng.normal(0, 0.03, 2)
+    for ctrl in parts:
+        c = ctrl + rng.normal(0, drawer["jitter"], ctrl.shape)
+        c = (c - 0.5) @ R.T + 0.5 + shift
+        pts = _bezier(c) * size
+        d.line([tuple(p) for p in pts], fill=255, width=drawer["width"], joint="curve")
+    return np.asarray(im)
+
+
+def make_synthetic_glyphs(n_alphabets:int=5, # alphabets; each has its own pool of stroke shapes
+                          n_characters:int=136, # characters in all, shared out among the alphabets
+                          n_drawers:int=20, # drawers; every drawer draws every character once
+                          seed:int=0,
+                          size:int=105, # image side in pixels (Omniglot: 105)
+                          prefix:str|None=None, # alphabet names start with this; default f"Glyphs{seed}"
+                         ) -> Bunch:
+    "Stand-in for an Omniglot split: `images` (N, size, size) uint8 (ink 255), `labels`, `alphabets`, `characters`, `drawers`"
+    check_int("n_alphabets", n_alphabets); check_int("n_characters", n_characters)
+    check_int("n_drawers", n_drawers); check_int("seed", seed, 0); check_int("size", size, 16)
+    if n_characters < n_alphabets:
+        raise ValueError(f"Expected n_characters >= n_alphabets (at least one character per alphabet). "
+                         f"Received: n_characters={n_characters}, n_alphabets={n_alphabets}")
+    rng = np.random.default_rng(seed)
+    prefix = f"Glyphs{seed}" if prefix is None else prefix
+    per = np.full(n_alphabets, n_characters // n_alphabets); per[:n_characters % n_alphabets] += 1
+    drawers = [dict(jitter=rng.uniform(0.01, 0.035), width=int(rng.integers(max(1, size // 50), max(2, size // 22) + 1)),
+                    slant=rng.normal(0, 0.12), scale=rng.uniform(0.85, 1.1)) for _ in range(n_drawers)]
+    images, labels, alphabets, characters, who = [], [], [], [], []
+    label = 0
+    for a in range(n_alphabets):
+        pool = [_random_stroke(rng) for _ in range(6)]
+        name = f"{prefix}_{chr(65 + a % 26)}{'' if a < 26 else a // 26}"
+        for j in range(per[a]):
+            parts = _character(rng, pool)
+            for k, dr in enumerate(drawers):
+                images.append(_draw(parts, rng, dr, size)); labels.append(label); alphabets.append(name)
+                characters.append(f"{name}/character{j + 1:02d}"); who.append(k + 1)
+            label += 1
+    return Bunch(images=np.stack(images).astype("uint8"), labels=np.array(labels, "int64"), alphabets=alphabets,
+                 characters=characters, drawers=np.array(who, "int64"))
+
+
+def make_synthetic_runs(n_runs:int=20, # one-shot runs (Lake: 20)
+                        n_way:int=20, # characters per run, all from one alphabet (Lake: 20)
+                        seed:int=0, size:int=105) -> Bunch:
+    "Stand-in for Lake's one-shot runs: `train_images` (runs, way, size, size), `test_images` (same), `answers` (runs, way)"
+    check_int("n_runs", n_runs); check_int("n_way", n_way)
+    g = make_synthetic_glyphs(n_runs, n_runs * n_way, 2, seed, size, prefix=f"Runs{seed}")
+    rng = np.random.default_rng(seed + 1)
+    train, test, answers = [], [], []
+    for r in range(n_runs):
+        cls = np.arange(r * n_way, (r + 1) * n_way)
+        train.append([g.images[(g.labels == c) & (g.drawers == 1)][0] for c in cls])
+        order = rng.permutation(n_way)
+        test.append([g.images[(g.labels == cls[o]) & (g.drawers == 2)][0] for o in order])
+        answers.append(order)
+    return Bunch(train_images=np.array(train, "uint8"), test_images=np.array(test, "uint8"),
+                 answers=np.array(answers, "int64"))
+
+
+# Omniglot split -> generator arguments, sized like the real splits (small2's alphabets are disjoint from small1's here)
+_GLYPH_SPLITS = {"background_small1": dict(n_alphabets=5, n_characters=136, n_drawers=20, seed=1),
+                   "background_small2": dict(n_alphabets=5, n_characters=156, n_drawers=20, seed=2)}
+
+
+def _synthetic_omniglot(split:str) -> Bunch:
+    "What `load_omniglot(split)` returns offline: the synthetic glyphs, sized like the real split"
+    b = make_synthetic_runs(20, 20, seed=3) if split == "runs" else make_synthetic_glyphs(**_GLYPH_SPLITS[split])
+    return Bunch(**b, dataset="synthetic_glyphs", source="synthetic", split=split)
+
 # %% ../nbs/01_data.ipynb #882b5310
 OMNIGLOT_SPLITS = ("background_small1", "background_small2", "runs")
 
@@ -578,11 +685,18 @@ def _parse_omniglot_runs(zpath:Path) -> dict:
     return dict(train_images=np.array(train, "uint8"), test_images=np.array(test, "uint8"), answers=np.array(answers, "int64"))
 
 def load_omniglot(split:str="background_small1", # 'background_small1', 'background_small2' or 'runs'
+                  fallback:bool=True, # use synthetic glyphs (with a notice) when Omniglot cannot be had
                  ) -> Bunch:
-    "Omniglot: `images` (N, 105, 105) uint8 (ink 255), `labels` (character id), `alphabets`, `characters`; or the 20 one-shot runs"
+    "Omniglot: `images` (N, 105, 105) uint8 (ink 255), `labels` (character id), `alphabets`, `characters`; or the 20 one-shot runs; synthetic glyphs as the fallback"
     _check_choice(split, OMNIGLOT_SPLITS, "split")
     rel = "omniglot/all_runs.zip" if split == "runs" else f"omniglot/images_{split}.zip"
-    paths, where = resolve("omniglot", files=[rel])
+    try: paths, where = resolve("omniglot", files=[rel])
+    except DataUnavailableError as e:
+        if not fallback: raise
+        notice(f"Omniglot is not available ({_tried(e)}), so deeplab's synthetic glyphs are used instead: "
+               f"dataset='synthetic_glyphs' (Bezier-stroke characters, 5 alphabets with their own strokes, 20 drawers with "
+               f"their own hands; the real split's sizes). To get Omniglot: set DEEPLAB_MIRROR or go online.")
+        return _synthetic_omniglot(split)
     parse = _parse_omniglot_runs if split == "runs" else _parse_omniglot_split
     a = _parsed("omniglot", split, lambda: parse(paths[rel]))
     if split == "runs": return Bunch(**a, dataset="omniglot", source=where, split=split)
@@ -846,12 +960,100 @@ def make_synthetic_reviews(n_per_source:int=1000, # sentences per source, half p
     return dict(texts=texts, labels=np.concatenate(labels).astype("int64"), sources=sources)
 
 # %% ../nbs/01_data.ipynb #afdcfc04
-def load_tatoeba_hin_eng() -> Bunch:
-    "Tatoeba English-Hindi pairs: `english`, `hindi` (lists of str) and the per-pair `attribution` (CC BY 2.0 FR)"
-    paths, where = resolve("tatoeba_hin_eng")
+def load_tatoeba_hin_eng(fallback:bool=True, # use synthetic English -> pseudo-Hindi pairs (with a notice) when the file cannot be had
+                        ) -> Bunch:
+    "Tatoeba English-Hindi pairs: `english`, `hindi` (lists of str) and the per-pair `attribution` (CC BY 2.0 FR); synthetic pairs as the fallback"
+    try:
+        paths, where = resolve("tatoeba_hin_eng")
+    except DataUnavailableError as e:
+        if not fallback: raise
+        notice(f"The Tatoeba English-Hindi pairs are not available ({_tried(e)}), so deeplab's synthetic sentence pairs "
+               f"are used instead: dataset='synthetic_pairs' (3,000 English sentences from a small grammar, translated into a "
+               f"made-up subject-object-verb language with postpositions). To get the real pairs: set DEEPLAB_MIRROR or go online.")
+        r = make_synthetic_pairs()
+        return Bunch(english=r["english"], hindi=r["target"], attribution=[""] * len(r["english"]),
+                     dataset="synthetic_pairs", source="synthetic")
     rows = [l.split("\t") for l in paths["tatoeba_hin_eng/hin.txt"].read_text(encoding="utf-8").splitlines() if l.strip()]
     return Bunch(english=[r[0] for r in rows], hindi=[r[1] for r in rows], attribution=[r[2] if len(r) > 2 else "" for r in rows],
                  dataset="tatoeba_hin_eng", source=where)
+
+_PAIR_NOUNS = {  # English singular, plural -> pseudo-Hindi stem (the plural adds -an)
+    "agent": [("man", "men", "talo"), ("woman", "women", "mira"), ("boy", "boys", "kemo"), ("girl", "girls", "sula"),
+              ("teacher", "teachers", "gurim"), ("doctor", "doctors", "vedan"), ("farmer", "farmers", "kiso"),
+              ("child", "children", "bala"), ("dog", "dogs", "kutar"), ("cat", "cats", "bilan")],
+    "thing": [("book", "books", "kito"), ("apple", "apples", "pomi"), ("letter", "letters", "lesti"),
+              ("song", "songs", "kanti"), ("bread", "breads", "brodo"), ("picture", "pictures", "bildi"),
+              ("bottle", "bottles", "boteli"), ("flower", "flowers", "flori"), ("key", "keys", "klavi"),
+              ("ball", "balls", "bolo"), ("box", "boxes", "kesti"), ("shirt", "shirts", "shurti")]}
+_PAIR_PRONOUNS = [("i", "ma", "1s"), ("you", "tu", "2"), ("he", "vo", "3s"), ("she", "vo", "3s"),
+                  ("we", "nas", "pl"), ("they", "ve", "pl")]
+_PAIR_VERBS = [("see", "sees", "saw", "vid"), ("eat", "eats", "ate", "mang"), ("read", "reads", "read", "leg"),
+               ("write", "writes", "wrote", "skri"), ("buy", "buys", "bought", "kup"), ("sell", "sells", "sold", "vend"),
+               ("carry", "carries", "carried", "port"), ("find", "finds", "found", "trov"), ("like", "likes", "liked", "am"),
+               ("open", "opens", "opened", "aper"), ("wash", "washes", "washed", "lav"), ("draw", "draws", "drew", "pint")]
+_PAIR_ADJECTIVES = [("big", "gran"), ("small", "pik"), ("red", "rubi"), ("old", "vet"), ("new", "nov"),
+                    ("beautiful", "bel"), ("green", "vird"), ("heavy", "pez")]
+_PAIR_PLACES = [("garden", "bagi"), ("house", "domi"), ("market", "bazi"), ("school", "skoli"), ("kitchen", "kuchi"),
+                ("river", "rivi"), ("forest", "silvi"), ("station", "stasi")]
+_PAIR_POSTPOSITIONS = [("in", "ande"), ("near", "nere"), ("behind", "bak"), ("under", "sub"), ("at", "upa")]
+_PAIR_TIMES = {"past": [("yesterday", "kalpa"), ("last week", "pichsem")], "present": [("every day", "rojo"), ("often", "sado")],
+               "future": [("tomorrow", "kalfu"), ("next week", "agsem")]}
+_PAIR_DETERMINERS = {  # English (singular, plural) -> pseudo word ('' = none); definite ones mark an object with 'om'
+    "the": ("the", "the", "", True), "a": ("a", "", "ek", False), "this": ("this", "these", "eto", True),
+    "that": ("that", "those", "tovo", True), "my": ("my", "my", "moyo", True), "your": ("your", "your", "tvoyo", True)}
+_PAIR_PRESENT_AUX = {"1s": "sum", "2": "si", "3s": "ast", "pl": "sant"}     # present: stem + 'it', then the auxiliary
+_PAIR_FUTURE = {"1s": "ubo", "2": "obo", "3s": "abo", "pl": "ebo"}         # future: stem + a person suffix
+
+def make_synthetic_pairs(n_pairs:int=3000, # distinct sentence pairs
+                         seed:int=0, # NumPy seed
+                        ) -> dict:
+    "Distinct English -> pseudo-Hindi sentence pairs from a small grammar (SOV order, postpositions, case markers, agreement): `english`, `target`"
+    check_int("n_pairs", n_pairs)
+    rng = np.random.default_rng(seed)
+    pick = lambda xs: xs[rng.integers(len(xs))]
+    def noun_phrase(kind, plural):
+        sg, pl, stem = pick(_PAIR_NOUNS[kind])
+        det = pick([d for d in _PAIR_DETERMINERS if not (plural and d == "a")])
+        en_det, en_det_pl, ps_det, definite = _PAIR_DETERMINERS[det]
+        adj = pick(_PAIR_ADJECTIVES) if rng.random() < 0.35 else None
+        en = [en_det_pl if plural else en_det] + ([adj[0]] if adj else []) + [pl if plural else sg]
+        if en[0] == "a" and en[1][0] in "aeiou": en[0] = "an"                     # an apple, an old man
+        ps = [ps_det] + ([adj[1] + ("e" if plural else "")] if adj else []) + [stem + ("an" if plural else "")]
+        return [w for w in en if w], [w for w in ps if w], definite
+    english, target, seen = [], [], set()
+    for _ in range(50 * n_pairs):
+        if len(english) == n_pairs: break
+        tense = pick(["present", "past", "future"])
+        if rng.random() < 0.3: en_s, ps_s, person = pick(_PAIR_PRONOUNS); en_s, ps_s = [en_s], [ps_s]
+        else:
+            plural = rng.random() < 0.3
+            en_s, ps_s, _ = noun_phrase("agent", plural); person = "pl" if plural else "3s"
+        en_o, ps_o, definite = noun_phrase("thing", rng.random() < 0.3)
+        base, third, past, stem = pick(_PAIR_VERBS)
+        question = rng.random() < 0.15
+        negated = not question and rng.random() < 0.2
+        do = {"present": "does" if person == "3s" else "do", "past": "did", "future": "will"}[tense]
+        if question: en = [do] + en_s + [base] + en_o
+        elif negated: en = en_s + [do, "not", base] + en_o
+        elif tense == "future": en = en_s + ["will", base] + en_o
+        else: en = en_s + [{"present": third if person == "3s" else base, "past": past}[tense]] + en_o
+        verb = {"present": [stem + "it", _PAIR_PRESENT_AUX[person]], "past": [stem + "ova"],
+                "future": [stem + _PAIR_FUTURE[person]]}[tense]
+        ps = ps_s + (["el"] if tense == "past" else []) 
+        if rng.random() < 0.5:                                         # where: English after the object, pseudo before it
+            (p_en, p_ps), (pl_en, pl_ps) = pick(_PAIR_POSTPOSITIONS), pick(_PAIR_PLACES)
+            en += [p_en, "the", pl_en]; ps += [pl_ps, p_ps]
+        ps += ps_o + (["om"] if definite else []) + (["na"] if negated else []) + verb
+        if rng.random() < 0.35:                                        # when: English at the end, pseudo at the start
+            t_en, t_ps = pick(_PAIR_TIMES[tense]); en += t_en.split(); ps = [t_ps] + ps
+        if question: ps = ["ka"] + ps
+        e, p = " ".join(en).capitalize() + ("?" if question else "."), " ".join(ps) + ("?" if question else ".")
+        if e in seen: continue
+        seen.add(e); english.append(e); target.append(p)
+    if len(english) < n_pairs:
+        raise ValueError(f"Expected n_pairs to be at most the number of distinct sentences the grammar makes. Received: n_pairs={n_pairs}")
+    return dict(english=english, target=target)
+
 
 # %% ../nbs/01_data.ipynb #fef59857
 ESOL_FEATURES = ("Minimum Degree", "Molecular Weight", "Number of H-Bond Donors", "Number of Rings",

@@ -281,6 +281,39 @@ def test_sentiment_falls_back_to_synthetic_reviews(env, capsys):
     with pytest.raises(DataUnavailableError) as e: data.load_sentiment(fallback=False)
     assert "DEEPLAB_MIRROR" in str(e.value)
 
+def test_tatoeba_falls_back_to_synthetic_pairs(env, capsys):
+    d = data.load_tatoeba_hin_eng()
+    out = capsys.readouterr().out
+    assert "Tatoeba English-Hindi pairs are not available" in out and "synthetic_pairs" in out and "DEEPLAB_MIRROR" in out
+    assert (d.dataset, d.source, len(d.english), len(d.hindi), len(d.attribution)) == ("synthetic_pairs", "synthetic", 3000, 3000, 3000)
+    assert len(set(d.english)) == 3000 and all(isinstance(t, str) and t for t in d.english + d.hindi)
+    assert d.english[0] == "She will find the books." and d.hindi[0] == "vo kitoan om trovabo."   # object before the verb
+    again = data.load_tatoeba_hin_eng()
+    assert (again.english, again.hindi) == (d.english, d.hindi)                                     # deterministic
+    assert data.make_synthetic_pairs(50, seed=3) == data.make_synthetic_pairs(50, seed=3) != data.make_synthetic_pairs(50, seed=4)
+    with pytest.raises(DataUnavailableError) as e: data.load_tatoeba_hin_eng(fallback=False)
+    assert "DEEPLAB_MIRROR" in str(e.value)
+    with pytest.raises(ValueError) as e: data.make_synthetic_pairs(n_pairs=0)
+    assert "n_pairs=0" in str(e.value)
+
+def test_omniglot_falls_back_to_synthetic_glyphs(env, capsys):
+    d = data.load_omniglot("background_small1")
+    out = capsys.readouterr().out
+    assert "Omniglot is not available" in out and "synthetic_glyphs" in out and "DEEPLAB_MIRROR" in out
+    assert (d.dataset, d.source, d.images.shape, d.images.dtype.name) == ("synthetic_glyphs", "synthetic", (2720, 105, 105), "uint8")
+    assert len(set(d.labels)) == 136 and len(set(d.alphabets)) == 5 and np.bincount(d.labels).tolist() == [20] * 136
+    assert d.images.max() == 255 and (d.images > 0).mean() < 0.2                       # ink 255 on a 0 background, like the real split
+    s2 = data.load_omniglot("background_small2")
+    assert len(set(s2.labels)) == 156 and not set(s2.alphabets) & set(d.alphabets)
+    runs = data.load_omniglot("runs")
+    assert runs.train_images.shape == runs.test_images.shape == (20, 20, 105, 105)
+    assert all(sorted(a) == list(range(20)) for a in runs.answers)                      # each test image answers one training class
+    assert (data.load_omniglot("background_small1").images == d.images).all()           # deterministic
+    with pytest.raises(DataUnavailableError) as e: data.load_omniglot(fallback=False)
+    assert "DEEPLAB_MIRROR" in str(e.value)
+    with pytest.raises(ValueError) as e: data.make_synthetic_glyphs(n_characters=0)
+    assert "n_characters=0" in str(e.value)
+
 def test_orl_faces_falls_back_to_synthetic_faces(env, capsys):
     d = data.load_orl_faces()
     out = capsys.readouterr().out
