@@ -13,7 +13,7 @@ import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
 from ..core import *
-from ..architectures.transformer import MultiHeadAttention, PositionalEmbedding, TransformerBlock, causal_mask
+from ..architectures.transformer import MultiHeadAttention, PositionalEmbedding, TransformerBlock, causal_mask, _check_block_args
 from .sentiment import standardize, build_vocabulary, check_texts, PaddingMask
 
 # %% auto #0
@@ -147,11 +147,9 @@ class DecoderBlock(layers.Layer):
                  seed:int|None=None, # seed of the dropouts
                  **kwargs): # `name`, `dtype`, ... forwarded to `Layer`
         super().__init__(**kwargs)
-        check_int("d_model", d_model); check_int("num_heads", num_heads); check_int("ff_dim", ff_dim)
-        if d_model % num_heads:
-            raise ValueError(f"Expected d_model to be divisible by num_heads={num_heads}. Received: d_model={d_model}")
+        _check_block_args(d_model, num_heads, ff_dim, dropout)               # chapter 13's checks, as TransformerBlock
         self.d_model, self.num_heads, self.ff_dim = d_model, num_heads, ff_dim
-        self.dropout, self.seed = check_rate("dropout", dropout), seed
+        self.dropout, self.seed = float(dropout), seed
         self.ln1 = layers.LayerNormalization(epsilon=1e-5, name="ln1")
         self.self_attn = MultiHeadAttention(num_heads, d_model // num_heads, dropout=dropout, seed=seed, name="self_attn")
         self.ln2 = layers.LayerNormalization(epsilon=1e-5, name="ln2")
