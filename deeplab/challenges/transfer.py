@@ -12,8 +12,7 @@ from keras import layers
 from ..core import *
 
 # %% auto #0
-__all__ = ['TRANSFER_MODES', 'feature_extractor', 'freeze', 'transfer_model', 'sample_per_class', 'fit_from',
-           'DiscriminativeAdam']
+__all__ = ['TRANSFER_MODES', 'feature_extractor', 'freeze', 'transfer_model', 'fit_from', 'DiscriminativeAdam']
 
 # %% ../../nbs/34_challenges.transfer.ipynb #tl01308e
 def _layer(model, layer_name, arg="layer_name"):
@@ -88,20 +87,6 @@ def transfer_model(base:keras.Model, # the pretrained network, cut where the fea
     return keras.Model(inputs, outputs, name=name)
 
 # %% ../../nbs/34_challenges.transfer.ipynb #tl024a9d
-def sample_per_class(y, # (N,) integer labels
-                     per_class:int, # labelled examples to draw from every class (the label budget)
-                     seed:int=0, # which examples
-                    ) -> np.ndarray:
-    "Indices of `per_class` examples of every class in `y`, drawn without replacement"
-    per_class = check_int("per_class", per_class)
-    y = np.asarray(y).reshape(-1)
-    classes, counts = np.unique(y, return_counts=True)
-    if per_class > counts.min():
-        raise ValueError(f"Expected per_class <= {counts.min()}, the number of examples of the rarest class "
-                         f"({classes[counts.argmin()]}) among {len(y)}. Received: per_class={per_class}")
-    rng = np.random.default_rng(seed)
-    return np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in classes])
-
 def fit_from(model:keras.Model, # a compiled model with an 'accuracy' metric; trained in place
              weights:list, # the starting point, from `model.get_weights()`
              X, y, # the labelled examples
