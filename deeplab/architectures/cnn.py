@@ -197,6 +197,7 @@ def build_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
               dense_units:int|None=128, # units of the hidden dense layer; None: no hidden layer
               dropout:float=0.5, # dropout rate before the output layer, in [0, 1)
               batch_norm:bool=False, # batch normalisation after each convolution
+              bn_momentum:float=0.99, # momentum of batch norm's moving statistics (Keras's default; 0.9 suits short runs)
               padding:str="valid", # padding of the convolutions
               name:str="cnn", # model name, and prefix of the layer names
              ) -> keras.Model:
@@ -211,6 +212,7 @@ def build_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
     check_int("kernel_size", kernel_size)
     if dense_units is not None: check_int("dense_units", dense_units)
     check_rate("dropout", dropout)
+    check_rate("bn_momentum", bn_momentum)
     _check_padding(padding)
     size = min(shape[:2])
     for i in range(len(filters)):
@@ -224,13 +226,13 @@ def build_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
     for i, f in enumerate(filters, start=1):
         p = f"{name}_block{i}"
         x = layers.Conv2D(int(f), kernel_size, padding=padding, use_bias=not batch_norm, name=f"{p}_conv")(x)
-        if batch_norm: x = layers.BatchNormalization(name=f"{p}_bn")(x)
+        if batch_norm: x = layers.BatchNormalization(momentum=bn_momentum, name=f"{p}_bn")(x)
         x = layers.Activation("relu", name=f"{p}_relu")(x)
         x = layers.MaxPooling2D(2, name=f"{p}_pool")(x)
     x = layers.Flatten(name=f"{name}_flatten")(x)
     if dense_units: x = layers.Dense(int(dense_units), activation="relu", name=f"{name}_dense")(x)
     if dropout: x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name=f"{name}_output")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name=f"{name}_output")(x)   # float32 under mixed precision
     return keras.Model(inputs, outputs, name=name)
 
 # %% ../../nbs/11_architectures.cnn.ipynb #4ac056e2

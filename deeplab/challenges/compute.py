@@ -11,6 +11,7 @@ import numpy as np
 import keras
 from keras import layers
 from ..core import *
+from ..architectures.cnn import build_cnn
 
 # %% auto #0
 __all__ = ['RECIPES', 'dense_cost', 'conv2d_cost', 'attention_cost', 'model_cost', 'peak_gflops', 'bandwidth_gbs', 'throughput',
@@ -200,43 +201,19 @@ def build_keras_io_cnn(input_shape=(28, 28, 1), # (height, width, channels) of o
                        num_classes:int=10,
                        name:str="keras_io_cnn",
                       ) -> keras.Model:
-    "The keras-io 'Simple MNIST convnet': conv32-pool-conv64-pool-flatten-dropout(0.5)-softmax, no normalisation"
-    check_int("num_classes", num_classes, 2)
-    inputs = keras.Input(shape=tuple(input_shape), name=f"{name}_input")
-    x = layers.Conv2D(32, 3, activation="relu", name=f"{name}_conv1")(inputs)
-    x = layers.MaxPooling2D(2, name=f"{name}_pool1")(x)
-    x = layers.Conv2D(64, 3, activation="relu", name=f"{name}_conv2")(x)
-    x = layers.MaxPooling2D(2, name=f"{name}_pool2")(x)
-    x = layers.Flatten(name=f"{name}_flatten")(x)
-    x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
-    return keras.Model(inputs, layers.Dense(num_classes, activation="softmax", name=f"{name}_output")(x), name=name)
+    "The keras-io 'Simple MNIST convnet' as chapter 11's `build_cnn`: conv32-pool-conv64-pool-flatten-dropout(0.5)-softmax"
+    return build_cnn(input_shape, num_classes, filters=(32, 64), dense_units=None, dropout=0.5, name=name)
 
 def build_fast_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
                    num_classes:int=10,
-                   filters=(16, 32), # channels of the two conv blocks
+                   filters=(16, 32), # channels of the conv blocks
                    dense_units:int|None=128, # units of the hidden dense layer; None: none
                    bn_momentum:float=0.9, # momentum of batch norm's moving statistics (Keras's default 0.99 lags in a short run)
                    name:str="fast_cnn",
                   ) -> keras.Model:
-    "deeplab's fast MNIST model: [conv (no bias) -> batch norm -> ReLU -> 2x2 max-pool] x 2, flatten, dense + ReLU, softmax (float32)"
-    if not isinstance(filters, (tuple, list)) or len(filters) != 2 or not all(
-            isinstance(f, (int, np.integer)) and not isinstance(f, bool) and f > 0 for f in filters):
-        raise ValueError(f"Expected filters to be two positive integers. Received: filters={filters!r}")
-    check_int("num_classes", num_classes, 2)
-    if dense_units is not None: check_int("dense_units", dense_units)
-    check_rate("bn_momentum", bn_momentum)
-    inputs = keras.Input(shape=tuple(input_shape), name=f"{name}_input")
-    x = inputs
-    for i, f in enumerate(filters, start=1):
-        x = layers.Conv2D(int(f), 3, use_bias=False, name=f"{name}_conv{i}")(x)
-        x = layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn{i}")(x)
-        x = layers.Activation("relu", name=f"{name}_relu{i}")(x)
-        x = layers.MaxPooling2D(2, name=f"{name}_pool{i}")(x)
-    x = layers.Flatten(name=f"{name}_flatten")(x)
-    if dense_units:
-        x = layers.Dense(int(dense_units), activation="relu", name=f"{name}_dense")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name=f"{name}_output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    "deeplab's fast MNIST model, chapter 11's `build_cnn` with batch norm: [conv (no bias) -> BN -> ReLU -> 2x2 max-pool] per filter, dense + ReLU, softmax"
+    return build_cnn(input_shape, num_classes, filters=filters, dense_units=dense_units, dropout=0.0,
+                     batch_norm=True, bn_momentum=bn_momentum, name=name)
 
 RECIPES = {
     "keras_io": dict(build=build_keras_io_cnn, batch_size=128, lr=None, warmup=None, label_smoothing=0.0, epochs=15),
