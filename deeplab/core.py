@@ -15,8 +15,8 @@ from keras import ops
 
 # %% auto #0
 __all__ = ['SCALES', 'backend', 'list_devices', 'has_gpu', 'get_scale', 'by_scale', 'seed_everything', 'check_int', 'check_rate',
-           'check_probability', 'data_home', 'mirror_home', 'env_report', 'auto_mixed_precision', 'Timer',
-           'plot_history', 'show_images', 'to_np', 'test_roundtrip', 'check']
+           'check_probability', 'check_positive', 'data_home', 'mirror_home', 'env_report', 'auto_mixed_precision',
+           'Timer', 'plot_history', 'show_images', 'to_np', 'test_roundtrip', 'check']
 
 # %% ../nbs/00_core.ipynb #9aa40678
 def backend() -> str:
@@ -112,6 +112,15 @@ def check_probability(name:str, # the argument's name, shown in the error
     "Return `value` as a `float`; raise a `ValueError` naming `name` unless 0 <= value <= 1 (a threshold, an epsilon)"
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 <= value <= 1:
         raise ValueError(f"Expected {name} to be a number in [0, 1]. Received: {name}={value!r}")
+    return float(value)
+
+def check_positive(name:str, # the argument's name, shown in the error
+                   value, # the value received
+                   hint:str="", # appended to the expectation, e.g. " (for temperature 0 use `greedy`)"
+                  ) -> float:
+    "Return `value` as a `float`; raise a `ValueError` naming `name` unless it is a finite number > 0 (a temperature, a scale)"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 < value < np.inf:
+        raise ValueError(f"Expected {name} to be a positive number{hint}. Received: {name}={value!r}")
     return float(value)
 
 

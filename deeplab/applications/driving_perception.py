@@ -182,7 +182,7 @@ def match_detections(pred, # (k, 2) detected centres
                     ) -> tuple:
     "(true positives, false positives, false negatives) of a one-to-one matching within `radius`"
     pred, true = np.asarray(pred, "float64").reshape(-1, 2), np.asarray(true, "float64").reshape(-1, 2)
-    if not radius > 0: raise ValueError(f"Expected radius > 0. Received: radius={radius!r}")
+    check_positive("radius", radius)
     if len(pred) == 0 or len(true) == 0: return 0, len(pred), len(true)
     dist = np.linalg.norm(pred[:, None] - true[None], axis=-1)
     rows, cols = linear_sum_assignment(dist)

@@ -109,8 +109,7 @@ class ArcFace(layers.Layer):
                  **kwargs): # `name`, `dtype`, ... forwarded to `Layer`
         super().__init__(**kwargs)
         self.num_classes = check_int("num_classes", num_classes, 2)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-            raise ValueError(f"Expected scale to be a positive number. Received: scale={scale!r}")
+        check_positive("scale", scale)
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < math.pi / 2:
             raise ValueError(f"Expected 0 <= margin < pi/2 (radians). Received: margin={margin!r}")
         self.scale, self.margin = float(scale), float(margin)

@@ -139,16 +139,12 @@ def _check_top_p(top_p):
     if isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.floating)) or not 0 < top_p <= 1:
         raise ValueError(f"Expected 0 < top_p <= 1. Received: top_p={top_p!r}")
 
-def _check_temperature(temperature):
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) or not temperature > 0:
-        raise ValueError(f"Expected temperature > 0 (for temperature 0 use `greedy`). Received: temperature={temperature!r}")
-
 def top_p_filter(logits, # (..., V) unnormalised log-probabilities
                  top_p:float, # 0 < top_p <= 1: the probability mass to keep
                  temperature:float=1.0, # the nucleus is taken of softmax(logits / temperature)
                 ) -> np.ndarray:
     "Keep the smallest set of largest logits whose probability sums to >= `top_p`; set the others to -inf"
-    _check_top_p(top_p); _check_temperature(temperature)
+    _check_top_p(top_p); check_positive("temperature", temperature, hint=" (for temperature 0 use `greedy`)")
     z = np.asarray(to_np(logits), dtype=np.float64)
     order = np.argsort(-z, axis=-1, kind="stable")                           # most likely first
     zs = np.take_along_axis(z, order, -1) / temperature
@@ -215,7 +211,7 @@ def sample(decoder, # a `FullDecoder` or `KVCacheDecoder`
           ) -> np.ndarray:
     "Add `num_tokens` tokens sampled from softmax(logits / temperature), optionally restricted by top-k and top-p"
     num_tokens, p = check_int("num_tokens", num_tokens), _check_prompts(prompts)
-    _check_temperature(temperature)
+    check_positive("temperature", temperature, hint=" (for temperature 0 use `greedy`)")
     if top_p is not None: _check_top_p(top_p)
     rng = np.random.default_rng(seed)
     logits, out = decoder.start(p), [p]

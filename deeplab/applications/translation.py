@@ -383,9 +383,7 @@ class LexicalBias(layers.Layer):
                  **kwargs): # `name`, `dtype`, ... forwarded to `Layer`
         super().__init__(**kwargs)
         self.src_vocab_size, self.tgt_vocab_size = check_int("src_vocab_size", src_vocab_size), check_int("tgt_vocab_size", tgt_vocab_size)
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-            raise ValueError(f"Expected eps to be a number > 0. Received: eps={eps!r}")
-        self.eps = float(eps)
+        self.eps = check_positive("eps", eps)
         self.table = self.add_weight(shape=(src_vocab_size, tgt_vocab_size), initializer="zeros", trainable=False, name="table")
 
     def set_table(self, table): # (src_vocab_size, tgt_vocab_size) lex(target | source), rows summing to at most 1

@@ -110,8 +110,7 @@ def warmup_cosine(lr:float, # the peak learning rate, reached at the end of the 
                   start_factor:float=0.1, # the warm-up starts at `start_factor * lr`
                  ) -> keras.optimizers.schedules.LearningRateSchedule:
     "Learning rate that rises linearly to `lr` over the first `warmup` of `total_steps`, then decays to 0 along a cosine"
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
-        raise ValueError(f"Expected lr to be a positive number. Received: lr={lr!r}")
+    check_positive("lr", lr)
     total_steps = check_int("total_steps", total_steps)
     warmup, start_factor = check_rate("warmup", warmup), check_rate("start_factor", start_factor)
     w = int(round(warmup * total_steps))

@@ -75,8 +75,7 @@ def bigram_nats(train_ids, # 1-D ids the counts come from
     "Mean negative log-likelihood (nats per character) of `val_ids` under an add-`alpha` bigram model of `train_ids`"
     if not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
         raise ValueError(f"Expected vocab_size to be a positive integer. Received: vocab_size={vocab_size}")
-    if not alpha > 0:
-        raise ValueError(f"Expected alpha > 0. Received: alpha={alpha}")
+    check_positive("alpha", alpha)
     tr, va = np.asarray(train_ids).reshape(-1).astype(np.int64), np.asarray(val_ids).reshape(-1).astype(np.int64)
     if len(va) < 2:
         raise ValueError(f"Expected at least 2 val_ids. Received: len(val_ids)={len(va)}")
@@ -98,8 +97,7 @@ def sample_logits(logits, # 1-D vector of unnormalised log-probabilities, shape 
     z = np.asarray(to_np(logits), dtype=np.float64)
     if z.ndim != 1:
         raise ValueError(f"Expected logits to be 1-D (V,). Received: logits.shape={z.shape}")
-    if not (isinstance(temperature, (int, float, np.floating)) and temperature > 0):
-        raise ValueError(f"Expected temperature > 0. Received: temperature={temperature}")
+    check_positive("temperature", temperature)
     if top_k is not None and not (isinstance(top_k, (int, np.integer)) and 1 <= top_k <= len(z)):
         raise ValueError(f"Expected top_k to be None or an integer in [1, {len(z)}]. Received: top_k={top_k}")
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)

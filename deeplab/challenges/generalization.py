@@ -141,12 +141,6 @@ def expected_calibration_error(probs, # (N, num_classes) predicted probabilities
     return top1_reliability(probs, y, n_bins).ece
 
 # %% ../../nbs/33_challenges.generalization.ipynb #b7c7b232
-def _check_temperature(temperature):
-    T = temperature
-    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)) or not np.isfinite(T) or T <= 0:
-        raise ValueError(f"Expected temperature to be a positive number. Received: temperature={T!r}")
-    return float(T)
-
 def log_probs(probs) -> np.ndarray:
     "`log(probs)`, floored at 1e-30: the logits up to a constant per row, which softmax ignores"
     return np.log(np.clip(_check_probs(probs), 1e-30, 1))
@@ -155,7 +149,7 @@ def temperature_scale(probs, # (N, num_classes) predicted probabilities
                       temperature:float, # > 1 softens, < 1 sharpens
                      ) -> np.ndarray:
     "softmax(log(probs) / temperature): the same ranking of the classes, softer or sharper"
-    z = log_probs(probs) / _check_temperature(temperature)
+    z = log_probs(probs) / check_positive("temperature", temperature)
     e = np.exp(z - z.max(1, keepdims=True))
     return e / e.sum(1, keepdims=True)
 
@@ -166,7 +160,7 @@ def fit_temperature(probs, # (N, num_classes) validation-set probabilities
     "The temperature that minimises the NLL of `temperature_scale(probs, T)` on `(probs, y)` (Guo et al., 2017)"
     from scipy.optimize import minimize_scalar
     p, y = _check_probs(probs, y)
-    lo, hi = (_check_temperature(b) for b in bounds)
+    lo, hi = (check_positive("bounds", b) for b in bounds)
     z, rows = log_probs(p), np.arange(len(y))
     def nll(log_t):
         s = z / np.exp(log_t)
