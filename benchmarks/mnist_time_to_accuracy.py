@@ -28,7 +28,8 @@ def main(argv=None):
     import numpy as np, keras
     from deeplab.core import seed_everything
     from deeplab.data import load_mnist
-    from deeplab.challenges.compute import RECIPES, make_recipe, model_cost, time_to_accuracy
+    from deeplab.cost import model_cost
+    from deeplab.challenges.compute import RECIPES, make_recipe, time_to_accuracy
     for r in args.recipes:
         if r not in RECIPES: p.error(f"unknown recipe {r!r}; choose from {sorted(RECIPES)}")
 

@@ -8,6 +8,7 @@ Docs: https://deeplab-course.github.io/deeplab/cli.html.md"""
 from __future__ import annotations
 import os, re, sys, json, time, base64, difflib, argparse, datetime, contextlib
 from pathlib import Path
+from .settings import settings, use_settings
 
 # %% auto #0
 __all__ = ['COLUMNS', 'find_nbs', 'is_lab', 'list_labs', 'UsageError', 'resolve_labs', 'prepare_lab', 'native_stderr_to',
@@ -94,16 +95,6 @@ def prepare_lab(nb, # a notebook (nbformat node)
 
 # %% ../nbs/03_cli.ipynb #54a0a893
 @contextlib.contextmanager
-def _env(**kw):
-    old = {k: os.environ.get(k) for k in kw}
-    os.environ.update({k: str(v) for k, v in kw.items()})
-    try: yield
-    finally:
-        for k, v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-
-@contextlib.contextmanager
 def native_stderr_to(path, # the log file (appended to; its folder is created)
                     ):
     "Send what native code writes to file descriptor 2 (TensorFlow's C++ logs) to `path`; Python's `sys.stderr` stays on the terminal"
@@ -166,9 +157,10 @@ def run_lab(path:Path, # the lab notebook
                             resources={"metadata": {"path": str(Path(path).parent)}}, on_cell_executed=on_cell,
                             extra_arguments=["--IPKernelApp.capture_fd_output=False"])   # native output: the log, not the cells
     error, t0 = None, time.perf_counter()
-    with _env(DEEPLAB_LAB=name, DEEPLAB_SCALE=scale, DEEPLAB_RESULTS=results, MPLBACKEND="module://matplotlib_inline.backend_inline"), \
-         open(log, "w") as kernel_log:
-        try: client.execute(stdout=kernel_log, stderr=kernel_log)   # the kernel process writes its own noise to the log
+    # the contract with the lab: `record` reads the lab's name and its results file from these settings
+    with use_settings(lab=name, scale=scale, results=results), open(log, "w") as kernel_log:
+        env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        try: client.execute(stdout=kernel_log, stderr=kernel_log, env=env)   # the kernel writes its own noise to the log
         except CellExecutionError as e:
             error = f"{e.ename}: {e.evalue}".strip() if getattr(e, "ename", None) else str(e).strip().splitlines()[-1]
         except Exception as e: error = f"{type(e).__name__}: {e}"
@@ -206,13 +198,9 @@ def run_labs(labs:dict, # lab name -> notebook path
     return dict(ok=ok, table=md, results=table, labs=summaries, errors=errors, notices=notices, out=str(out))
 
 # %% ../nbs/03_cli.ipynb #5dc24486
-def _log_home() -> Path:
-    "Where `deeplab info` keeps its log: `logs/` under the data folder (`DEEPLAB_DATA`, default `~/.deeplab/data`)"
-    return Path(os.environ.get("DEEPLAB_DATA") or Path.home()/".deeplab"/"data").expanduser()/"logs"
-
 def _print_info():
-    with native_stderr_to(_log_home()/"info.log") as log:
-        from deeplab.core import env_report
+    with native_stderr_to(settings().data/"logs"/"info.log") as log:   # `logs/` under the data folder
+        from deeplab.settings import env_report
         from deeplab import data
         r = env_report()
         rows = data.dataset_table()
@@ -251,7 +239,8 @@ def _run_cmd(a) -> int:
     chosen = {k: labs[k] for k in resolve_labs(a.labs, labs)}
     out = Path(a.out or Path("runs")/datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     with native_stderr_to(out/"logs"/"deeplab.log"):   # importing the backend here prints its C++ logs: into the log
-        from deeplab.core import get_scale, has_gpu
+        from deeplab.core import has_gpu
+        from deeplab.settings import get_scale
         scale = get_scale(a.scale)
         flags = {"slow"} if scale == "full" else set()
         if has_gpu(): flags.add("gpu")

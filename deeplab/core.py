@@ -1,4 +1,4 @@
-"""Environment report, backend and device detection, seeding, the quick/full scale, timers, plotting and test helpers used by every lab
+"""Backend and devices, seeding, argument checks, mixed precision, timers, plotting and test helpers used by every lab
 
 Docs: https://deeplab-course.github.io/deeplab/core.html.md"""
 
@@ -6,21 +6,19 @@ Docs: https://deeplab-course.github.io/deeplab/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #c7505016
 from __future__ import annotations
-import os, copy, time, platform, tempfile, contextlib
-import importlib.metadata as _metadata
+import os, copy, time, tempfile, contextlib
 from pathlib import Path
 import numpy as np
-import keras
-from keras import ops
 
 # %% auto #0
-__all__ = ['SCALES', 'backend', 'list_devices', 'has_gpu', 'get_scale', 'by_scale', 'seed_everything', 'check_int', 'check_rate',
-           'check_probability', 'check_positive', 'data_home', 'mirror_home', 'env_report', 'auto_mixed_precision',
-           'Timer', 'plot_history', 'show_images', 'to_np', 'test_roundtrip', 'check']
+__all__ = ['backend', 'list_devices', 'has_gpu', 'check_int', 'check_positive', 'check_number', 'check_rate', 'check_probability',
+           'check_choice', 'check_shape', 'check_image_shape', 'seed_everything', 'auto_mixed_precision', 'Timer',
+           'plot_history', 'show_images', 'plot_waveform', 'draw_boxes', 'to_np', 'test_roundtrip', 'check']
 
 # %% ../nbs/00_core.ipynb #9aa40678
 def backend() -> str:
     "Name of the active Keras backend: 'tensorflow', 'jax', 'torch' or 'numpy'"
+    import keras
     return keras.backend.backend()
 
 # %% ../nbs/00_core.ipynb #9c68916e
@@ -55,100 +53,104 @@ def has_gpu() -> bool:
     "Whether the active backend sees a GPU (or another accelerator)"
     return any(not d.startswith("CPU") for d in list_devices())
 
-# %% ../nbs/00_core.ipynb #6d3e47eb
-SCALES = ("quick", "full")
-
-def get_scale(scale:str|None=None, # 'quick', 'full' or 'auto'; default: the `DEEPLAB_SCALE` environment variable
-             ) -> str:
-    "The scale this run uses, 'quick' or 'full' (`auto` resolves to 'full' when a GPU is visible)"
-    src = "scale" if scale is not None else "DEEPLAB_SCALE"
-    s = scale if scale is not None else os.environ.get("DEEPLAB_SCALE", "auto")
-    s = str(s).strip().lower()
-    if s == "auto": return "full" if has_gpu() else "quick"
-    if s not in SCALES:
-        raise ValueError(f"Expected {src} to be one of 'quick', 'full' or 'auto'. Received: {src}={s!r}")
-    return s
-
-# %% ../nbs/00_core.ipynb #d6516d74
-def by_scale(quick, # the value for the quick scale (CI, 2-core CPU)
-             full,  # the value for the full scale (GPU runtime)
-             scale:str|None=None, # force a scale; default `get_scale()`
-            ):
-    "Pick `quick` or `full` for the current scale"
-    return full if get_scale(scale) == "full" else quick
-
-# %% ../nbs/00_core.ipynb #fd92f693
-def seed_everything(seed:int=42, # the seed for Python, NumPy and the Keras backend
-                   ) -> int:
-    "Seed Python, NumPy and the Keras backend so a run can be repeated"
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"Expected seed to be a non-negative integer. Received: seed={seed!r}")
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    keras.utils.set_random_seed(int(seed))
-    return int(seed)
-
 # %% ../nbs/00_core.ipynb #754c9826
+def _is_int(value) -> bool: return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+def _is_number(value) -> bool: return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
 def check_int(name:str, # the argument's name, shown in the error
               value, # the value received
-              low:int=1, # the smallest value allowed
+              low:int|None=1, # the smallest value allowed (None: no lower bound)
+              high:int|None=None, # the largest value allowed (None: no upper bound)
              ) -> int:
-    "Return `value` as an `int`; raise a `ValueError` naming `name` unless it is an integer >= `low`"
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        what = "a positive integer" if low == 1 else f"an integer >= {low}"
+    "Return `value` as an `int`; raise a `ValueError` naming `name` unless it is an integer in `[low, high]`"
+    if not _is_int(value) or (low is not None and value < low) or (high is not None and value > high):
+        if high is not None: what = f"an integer in [{low}, {high}]" if low is not None else f"an integer <= {high}"
+        elif low is None: what = "an integer"
+        else: what = "a positive integer" if low == 1 else f"an integer >= {low}"
         raise ValueError(f"Expected {name} to be {what}. Received: {name}={value!r}")
     return int(value)
-
-def check_rate(name:str, # the argument's name, shown in the error
-               value, # the value received
-              ) -> float:
-    "Return `value` as a `float`; raise a `ValueError` naming `name` unless 0 <= value < 1 (a dropout rate, say)"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 <= value < 1:
-        raise ValueError(f"Expected 0 <= {name} < 1. Received: {name}={value!r}")
-    return float(value)
-
-def check_probability(name:str, # the argument's name, shown in the error
-                      value, # the value received
-                     ) -> float:
-    "Return `value` as a `float`; raise a `ValueError` naming `name` unless 0 <= value <= 1 (a threshold, an epsilon)"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 <= value <= 1:
-        raise ValueError(f"Expected {name} to be a number in [0, 1]. Received: {name}={value!r}")
-    return float(value)
 
 def check_positive(name:str, # the argument's name, shown in the error
                    value, # the value received
                    hint:str="", # appended to the expectation, e.g. " (for temperature 0 use `greedy`)"
                   ) -> float:
     "Return `value` as a `float`; raise a `ValueError` naming `name` unless it is a finite number > 0 (a temperature, a scale)"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 < value < np.inf:
+    if not _is_number(value) or not 0 < value < np.inf:
         raise ValueError(f"Expected {name} to be a positive number{hint}. Received: {name}={value!r}")
     return float(value)
 
+def check_number(name:str, # the argument's name, shown in the error
+                 value, # the value received
+                 low:float=-np.inf, # the lower end of the allowed interval
+                 high:float=np.inf, # the upper end
+                 include_low:bool=True, # whether `low` itself is allowed
+                 include_high:bool=True, # whether `high` itself is allowed
+                 hint:str="", # appended to the expectation, e.g. " (radians)"
+                ) -> float:
+    "Return `value` as a `float`; raise a `ValueError` naming `name` unless it is a number in the interval (NaN never is)"
+    ok = _is_number(value) and (low <= value if include_low else low < value) and (value <= high if include_high else value < high)
+    if not ok:
+        if np.isinf(high) and np.isinf(low): what = "a number" if include_low and include_high else "a finite number"
+        elif np.isinf(high): what = f"a number {'>=' if include_low else '>'} {low:g}"
+        elif np.isinf(low): what = f"a number {'<=' if include_high else '<'} {high:g}"
+        else: what = f"a number in {'[' if include_low else '('}{low:g}, {high:g}{']' if include_high else ')'}"
+        raise ValueError(f"Expected {name} to be {what}{hint}. Received: {name}={value!r}")
+    return float(value)
 
-# %% ../nbs/00_core.ipynb #5cf186c7
-def data_home() -> Path:
-    "The dataset cache folder: `DEEPLAB_DATA`, default `~/.deeplab/data`"
-    return Path(os.environ.get("DEEPLAB_DATA") or Path.home()/".deeplab"/"data").expanduser()
+def check_rate(name:str, # the argument's name, shown in the error
+               value, # the value received
+              ) -> float:
+    "Return `value` as a `float`; raise a `ValueError` naming `name` unless 0 <= value < 1 (a dropout rate, say)"
+    return check_number(name, value, 0, 1, include_high=False)
 
-def mirror_home() -> Path|None:
-    "The local mirror folder named by `DEEPLAB_MIRROR`, or None"
-    m = os.environ.get("DEEPLAB_MIRROR")
-    return Path(m).expanduser() if m else None
+def check_probability(name:str, # the argument's name, shown in the error
+                      value, # the value received
+                     ) -> float:
+    "Return `value` as a `float`; raise a `ValueError` naming `name` unless 0 <= value <= 1 (a threshold, an epsilon)"
+    return check_number(name, value, 0, 1)
 
-# %% ../nbs/00_core.ipynb #24e80f64
-def _version(pkg):
-    try: return _metadata.version(pkg)
-    except _metadata.PackageNotFoundError: return None
+def check_choice(name:str, # the argument's name, shown in the error
+                 value, # the value received
+                 choices, # the allowed values
+                ):
+    "Return `value`; raise a `ValueError` naming `name` unless it is one of `choices`"
+    choices = tuple(choices)
+    try: ok = value in choices
+    except TypeError: ok = False   # an unhashable value
+    if not ok:
+        raise ValueError(f"Expected {name} to be one of {', '.join(repr(c) for c in choices)}. Received: {name}={value!r}")
+    return value
 
-def env_report() -> dict:
-    "Versions, backend, devices, scale and data locations of this run"
-    from deeplab import __version__
-    pkgs = ["keras", "tensorflow", "jax", "torch", "numpy", "scikit-learn", "matplotlib", "nbdev"]
-    m = mirror_home()
-    return {"deeplab": __version__, "python": platform.python_version(), "platform": platform.platform(),
-            **{p: v for p in pkgs if (v := _version(p))},
-            "backend": backend(), "devices": list_devices(), "scale": get_scale(),
-            "DEEPLAB_SCALE": os.environ.get("DEEPLAB_SCALE", "auto"),
-            "data_home": str(data_home()), "mirror": str(m) if m else None}
+def _fmt_shape(shape) -> str:
+    return "(" + ", ".join("N" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+def check_shape(name:str, # the argument's name, shown in the error
+                x, # an array, a tensor, or anything `np.shape` understands
+                shape:tuple, # the expected shape; `None` matches any size along that axis
+               ) -> tuple:
+    "Return the shape of `x`; raise a `ValueError` naming `name` unless it matches `shape` (`None` = any size)"
+    got = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+    if len(got) != len(shape) or any(s is not None and g != s for g, s in zip(got, shape)):
+        raise ValueError(f"Expected {name} to have shape {_fmt_shape(shape)}. Received: {name} with shape {tuple(got)}")
+    return tuple(got)
+
+def check_image_shape(input_shape, # what should be (height, width, channels)
+                      name:str="input_shape", # the argument's name, shown in the error
+                     ) -> tuple[int, int, int]:
+    "Return `input_shape` as a (height, width, channels) tuple; raise a `ValueError` naming `name` unless it is three positive integers"
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"Expected {name} to be (height, width, channels) with positive integers. Received: {name}={input_shape!r}")
+    return tuple(check_int(f"{name}[{j}]", n) for j, n in enumerate(input_shape))
+
+# %% ../nbs/00_core.ipynb #fd92f693
+def seed_everything(seed:int=42, # the seed for Python, NumPy and the Keras backend
+                   ) -> int:
+    "Seed Python, NumPy and the Keras backend so a run can be repeated"
+    import keras
+    seed = check_int("seed", seed, low=0)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    keras.utils.set_random_seed(seed)
+    return seed
 
 # %% ../nbs/00_core.ipynb #e6fe599e
 def _gpu_gains_from_fp16() -> bool:
@@ -165,6 +167,7 @@ def _gpu_gains_from_fp16() -> bool:
 def auto_mixed_precision(enable:bool|None=None, # force on/off; default: on only where the device gains from it
                         ):
     "Use the `mixed_float16` policy inside the block where the device gains from it; yield the policy name"
+    import keras
     old = keras.config.dtype_policy().name
     on = _gpu_gains_from_fp16() if enable is None else enable
     keras.config.set_dtype_policy("mixed_float16" if on else "float32")
@@ -227,17 +230,50 @@ def show_images(images, # (N, H, W) or (N, H, W, C) array, any numeric range
     fig.tight_layout()
     return fig
 
+# %% ../nbs/00_core.ipynb #40bf6af2
+def plot_waveform(x, # a 1-D waveform
+                  sample_rate:int=8000, # samples per second (FSDD's 8 kHz by default)
+                  title:str|None=None):
+    "Plot a waveform and its spectrogram; return the figure"
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 2.6))
+    a.plot(np.arange(len(x)) / sample_rate, x, lw=.6); a.set_xlabel("seconds"); a.set_title("waveform")
+    b.specgram(x, NFFT=256, Fs=sample_rate, noverlap=192, cmap="magma"); b.set_xlabel("seconds"); b.set_ylabel("Hz")
+    b.set_title("spectrogram")
+    if title: fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+def draw_boxes(image, # (H, W, 3) image
+               boxes, # (k, 4) xyxy pixels
+               labels=None, class_names=None, ax=None, title:str|None=None):
+    "Show an image with its boxes drawn; return the axes"
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+    if ax is None: _, ax = plt.subplots(figsize=(5, 3.9))
+    ax.imshow(image); ax.axis("off")
+    colors = plt.cm.tab10.colors
+    for j, (x0, y0, x1, y1) in enumerate(np.asarray(boxes)):
+        c = colors[int(labels[j]) % 10] if labels is not None else "yellow"
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=1.5, color=c))
+        if labels is not None and class_names is not None: ax.text(x0, y0, class_names[int(labels[j])], color=c, fontsize=7, va="bottom")
+    if title: ax.set_title(title)
+    return ax
+
 # %% ../nbs/00_core.ipynb #13d50d20
 def to_np(x):
     "Convert a backend tensor (or anything array-like) to a NumPy array"
-    return ops.convert_to_numpy(x) if not isinstance(x, np.ndarray) else x
+    if isinstance(x, np.ndarray): return x
+    from keras import ops
+    return ops.convert_to_numpy(x)
 
 # %% ../nbs/00_core.ipynb #abd00c26
-def test_roundtrip(layer:keras.layers.Layer, # a layer (or model) to serialise
+def test_roundtrip(layer,  # a layer (or model) to serialise
                    x, # an example input (array, or a list of arrays for multi-input layers)
                    eps:float=1e-5, # tolerance on the outputs
                   ):
     "Check that `layer` survives `get_config`/`from_config` and a `.keras` save/load with the same outputs"
+    import keras
     from fastcore.test import test_eq, test_close
     cfg = layer.get_config()
     clone = layer.__class__.from_config(copy.deepcopy(cfg))   # some from_config (keras.layers.RNN) mutate their input

@@ -12,9 +12,11 @@ import numpy as np
 import keras
 from sklearn.utils import Bunch
 from .core import *
+from .settings import get_scale
+from .settings import get_scale, settings
 
 # %% auto #0
-__all__ = ['RESULTS', 'EpochProgress', 'AtomicBackupAndRestore', 'fit', 'TrainingInterrupted', 'InterruptAfter',
+__all__ = ['RESULTS', 'EpochProgress', 'AtomicBackupAndRestore', 'fit', 'TrainingInterrupted', 'InterruptAfter', 'warmup_cosine',
            'predict_classes', 'evaluate_classifier', 'plot_confusion', 'record', 'results_table']
 
 # %% ../nbs/02_train.ipynb #2dd26067
@@ -131,6 +133,20 @@ class InterruptAfter(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if epoch + 1 == self.epoch: raise TrainingInterrupted(f"simulated crash after epoch {self.epoch}")
 
+# %% ../nbs/02_train.ipynb #ec6e75b2
+def warmup_cosine(lr:float, # the peak learning rate, reached at the end of the warm-up
+                  total_steps:int, # optimizer steps of the whole run (epochs * batches per epoch)
+                  warmup:float=0.2, # fraction of the steps spent warming up, in [0, 1)
+                  start_factor:float=0.1, # the warm-up starts at `start_factor * lr`
+                 ) -> keras.optimizers.schedules.LearningRateSchedule:
+    "Learning rate that rises linearly to `lr` over the first `warmup` of `total_steps`, then decays to 0 along a cosine"
+    check_positive("lr", lr)
+    total_steps = check_int("total_steps", total_steps)
+    warmup, start_factor = check_rate("warmup", warmup), check_rate("start_factor", start_factor)
+    w = int(round(warmup * total_steps))
+    if w == 0: return keras.optimizers.schedules.CosineDecay(float(lr), total_steps)
+    return keras.optimizers.schedules.CosineDecay(start_factor * lr, total_steps - w, warmup_target=float(lr), warmup_steps=w)
+
 # %% ../nbs/02_train.ipynb #29a491f1
 def predict_classes(model, X, batch_size:int=256) -> np.ndarray:
     "Predicted class ids: argmax of the outputs, or a 0.5 threshold for a single sigmoid output"
@@ -187,9 +203,7 @@ def _pick_bound(bound, dataset, kind):
             raise ValueError(f"Expected {kind} to state a value for dataset {dataset!r}. "
                              f"Received: {kind} for {sorted(bound)}")
         bound = bound[dataset]
-    if isinstance(bound, bool) or not isinstance(bound, numbers.Real) or not math.isfinite(bound):
-        raise ValueError(f"Expected {kind} to be a finite number (or a dict of them by dataset). Received: {kind}={bound!r}")
-    return float(bound)
+    return check_number(kind, bound, include_low=False, include_high=False, hint=" (or a dict of them by dataset)")
 
 def record(metric:str, # what was measured, e.g. 'test_accuracy'
            value:float, # the measured value
@@ -197,7 +211,7 @@ def record(metric:str, # what was measured, e.g. 'test_accuracy'
            floor=None, # value must be >= floor (number, or dict by dataset name)
            ceiling=None, # value must be <= ceiling (number, or dict by dataset name)
            dataset:str, # the dataset actually used (e.g. `data.dataset`)
-           lab:str|None=None, # default: `DEEPLAB_LAB` (set by `deeplab run`), else 'interactive'
+           lab:str|None=None, # default: the `lab` setting (`deeplab run` sets it), else 'interactive'
            note:str|None=None,
            save:bool=True, # add the row to `RESULTS` and the run's results file; False for demos
           ) -> dict:
@@ -212,14 +226,15 @@ def record(metric:str, # what was measured, e.g. 'test_accuracy'
     kind = "floor" if floor is not None else "ceiling"
     bound = _pick_bound(floor if floor is not None else ceiling, dataset, kind)
     passed = math.isfinite(value) and (value >= bound if kind == "floor" else value <= bound)
-    row = dict(lab=lab or os.environ.get("DEEPLAB_LAB", "interactive"), metric=metric, value=value,
+    s = settings()
+    row = dict(lab=lab or s.lab, metric=metric, value=value,
                bound=f"{'>=' if kind == 'floor' else '<='} {bound:g}", kind=kind, limit=bound, passed=passed,
                dataset=dataset, scale=get_scale(), backend=backend(), device=_device_name(),
                time=datetime.datetime.now().isoformat(timespec="seconds"), note=note)
     if save:
         RESULTS.append(row)
-        if path := os.environ.get("DEEPLAB_RESULTS"):
-            with open(path, "a") as f: f.write(json.dumps(row) + "\n")
+        if s.results is not None:
+            with open(s.results, "a") as f: f.write(json.dumps(row) + "\n")
     if not passed:
         raise AssertionError(f"{row['lab']}: {metric} = {value:.4g} on {dataset} misses its {kind} "
                              f"({row['bound']}) at the {row['scale']} scale")

@@ -1,12 +1,12 @@
-"""What CI costs, made visible and bounded. Before the tests start, the controller measures this machine with
-`../shared/tools/box_speed.py` (its factor against the reference box and the budgets that follow); each notebook test
+"""What CI costs, made visible and bounded. Before the tests start, the controller measures this machine with the
+project's own `tools/box_speed.py` (its factor against the reference box and the budgets that follow); each notebook test
 fails when a quick-scale notebook runs over its budget; the end of the run prints every notebook's wall time, slowest
 first, and the session's time against the CI budget, and fails the run when the session is over that budget."""
 import os, sys, json, time, subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BOX_SPEED = ROOT.parent/"shared"/"tools"/"box_speed.py"
+BOX_SPEED = ROOT/"tools"/"box_speed.py"
 SLOWEST_FACTOR = 5.5   # without the script: the slowest machine seen, so that the budgets stay generous, not absent
 
 def _measure() -> dict:

@@ -8,6 +8,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from deeplab import data
+from deeplab.data import registry, store
 from deeplab.data import ChecksumError, ArchiveError, DataUnavailableError, DownloadError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ BAD_ARGS = [
     ("sentiment source", lambda: data.load_sentiment(source="twitter"), ValueError, "source='twitter'"),
     ("n_train negative", lambda: data.load_mnist(n_train=-1), ValueError, "n_train=-1"),
     ("n_train zero", lambda: data.load_mnist(n_train=0), ValueError, "n_train=0"),
-    ("n_train larger than MNIST", lambda: data.load_mnist(n_train=60_001), ValueError, "at most 60000"),
+    ("n_train larger than MNIST", lambda: data.load_mnist(n_train=60_001), ValueError, "an integer in [1, 60000]"),
     ("n_test too large", lambda: data.load_mnist(n_test=10**6), ValueError, "n_test=1000000"),
     ("n_train not an int", lambda: data.load_mnist(n_train=2.5), ValueError, "n_train=2.5"),
     ("cifar10 n_train too large", lambda: data.load_cifar10(n_train=50_001), ValueError, "n_train=50001"),
@@ -70,7 +71,7 @@ def test_checksum_mismatch_in_cache(env):
     with pytest.raises(ChecksumError) as e: data.load_tiny_shakespeare()
     msg = str(e.value)
     assert isinstance(e.value, ValueError)
-    assert str(bad) in msg and data._sha("tiny_shakespeare", TEXT) in msg
+    assert str(bad) in msg and registry.file_sha256("tiny_shakespeare", TEXT) in msg
     assert hashlib.sha256(b"not Shakespeare\n").hexdigest() in msg and "delete" in msg
 
 def test_checksum_mismatch_in_mirror(env, monkeypatch):
@@ -173,7 +174,7 @@ def test_fsdd_falls_back_to_synthetic_tones(env, capsys):
     assert np.bincount(d.labels).tolist() == [30] * 10 and d.waveforms[0].dtype == np.float32
 
 def test_keras_only_dataset_offline(env):
-    if (data._keras_home()/"datasets"/"imdb.npz").exists(): pytest.skip("IMDB is cached here")
+    if (registry.keras_home()/"datasets"/"imdb.npz").exists(): pytest.skip("IMDB is cached here")
     with pytest.raises(DataUnavailableError, match="needs the network"): data.load_imdb()
 
 def test_download_fails_fast_and_leaves_nothing(tmp_path):
@@ -210,7 +211,7 @@ def _manifest_rows(path) -> dict:
 def test_manifest_agrees_with_the_mirror():
     "Every dataset the package knows has exactly the mirror's files and hashes; datasets the mirror adds later are fine"
     ours, theirs = _manifest_rows(data.MANIFEST_PATH), _manifest_rows(REAL_MIRROR/"MANIFEST.tsv")
-    fix = "regenerate deeplab/datasets_manifest.tsv from the mirror (see the eval: false cell in nbs/01_data.ipynb)"
+    fix = "regenerate deeplab/datasets_manifest.tsv from the mirror (see the eval: false cell in nbs/01a_data.registry.ipynb)"
     for name, rows in ours.items():
         assert name in theirs, f"the package's manifest has {name!r}, the mirror's has not: {fix}"
         assert rows == theirs[name], f"{name}: the package's manifest and the mirror's differ in {len(rows ^ theirs[name])} rows: {fix}"
@@ -218,7 +219,7 @@ def test_manifest_agrees_with_the_mirror():
     assert known & set(theirs) <= set(ours), f"datasets in the registry and the mirror but missing from the package's manifest: {fix}"
 
 # ---------------------------------------------------------------- CIFAR-10 (JPEG zips in the mirror)
-no_official_cifar = pytest.mark.skipif((data._keras_home()/"datasets"/"cifar-10-batches-py-target").exists(),
+no_official_cifar = pytest.mark.skipif((registry.keras_home()/"datasets"/"cifar-10-batches-py-target").exists(),
                                        reason="Keras's official CIFAR-10 is cached here, and load_cifar10 uses it first")
 
 @needs_mirror
@@ -237,14 +238,14 @@ def test_cifar10_from_the_mirror_then_the_cache(env, monkeypatch):
 
 @no_official_cifar
 def test_cifar10_corrupted_zip_in_mirror(env, monkeypatch):
-    good = data._sha("cifar10", "cifar10/train.zip")
+    good = registry.file_sha256("cifar10", "cifar10/train.zip")
     m = make_mirror(env, {"cifar10/train.zip": b"PK\x03\x04" + b"\0" * 1000, "cifar10/test.zip": b"PK\x05\x06" + b"\0" * 18})
     monkeypatch.setenv("DEEPLAB_MIRROR", str(m))
     with pytest.raises(ChecksumError) as e: data.load_cifar10()
     msg = str(e.value)
     assert str(m/"cifar10/train.zip") in msg and good in msg and "restore cifar10/train.zip" in msg
     assert not (env/"cache"/"cifar10").exists(), "a bad mirror file must not be copied into the cache"
-    assert not (env/"cache"/"_parsed").exists()
+    assert not (env/"cache"/"parsed_arrays").exists()
 
 @no_official_cifar
 def test_cifar10_falls_back_to_synthetic_shapes(env, capsys):
@@ -260,8 +261,8 @@ def test_registry_is_complete():
             "esol_delaney", "orl_faces", "bccd", "digits", "breast_cancer", "fashion_mnist", "cifar10", "imdb"}
     assert need <= set(data.list_datasets())
     for name, info in data.DATASETS.items():
-        assert info.description and info.license and info.citation and info.urls and info.parser, name
-        assert callable(getattr(data, info.parser)), name
+        assert info.description and info.license and info.citation and info.urls and info.title, name
+        assert info.fallback is None or info.fallback_about, name
         assert all(len(f.sha256) == 64 and f.bytes > 0 for f in info.files), name
         if info.kind == "files": assert info.files, name
     counts = {n: len(i.files) for n, i in data.DATASETS.items()}
@@ -325,3 +326,112 @@ def test_orl_faces_falls_back_to_synthetic_faces(env, capsys):
     assert "DEEPLAB_MIRROR" in str(e.value)
     with pytest.raises(ValueError) as e: data.make_synthetic_faces(n_per_subject=-1)
     assert "n_per_subject=-1" in str(e.value)
+
+# ---------------------------------------------------------------- the package: lazy rooms, the loader registry
+def test_importing_the_registry_imports_no_keras_tensorflow_or_sklearn():
+    "`deeplab data list` must start fast: the front page and the registry import none of the heavy packages"
+    import subprocess, sys
+    code = ("import sys, deeplab.data; rows = deeplab.data.dataset_table(); "
+            "print(len(rows), sorted(m for m in ('keras', 'tensorflow', 'sklearn', 'deeplab.data.loaders') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(len(data.DATASETS)), "[]"], r.stdout
+
+def test_every_public_name_resolves_and_star_import_works():
+    import importlib
+    ns = {}; exec("from deeplab.data import *", ns)
+    for room in ("registry", "store", "synthetic", "loaders"):
+        mod = importlib.import_module(f"deeplab.data.{room}")
+        for name in mod.__all__:
+            assert getattr(data, name) is getattr(mod, name) and ns[name] is getattr(mod, name), (room, name)
+            assert name in dir(data), name
+    assert sorted(data.__all__) == sorted(n for r in ("registry", "store", "synthetic", "loaders")
+                                          for n in importlib.import_module(f"deeplab.data.{r}").__all__)
+    with pytest.raises(AttributeError, match="load_mnst"): data.load_mnst
+    for old_name in ("draw_boxes", "plot_waveform", "is_offline"): assert not hasattr(data, old_name), old_name
+
+def test_every_registry_entry_has_a_registered_loader():
+    for name in data.list_datasets():
+        fn = data.get_loader(name)
+        assert callable(fn) and fn.__name__.startswith("load_") and getattr(data, fn.__name__) is fn, name
+    assert data.get_loader("sentiment_labelled_sentences") is data.load_sentiment
+    with pytest.raises(ValueError, match="Did you mean 'mnist'"): data.register_loader("mnsit")
+
+def test_fetch_gets_the_loader_from_the_registry(env, monkeypatch):
+    calls = []
+    def fake_imdb(fallback:bool=True): calls.append(fallback)
+    monkeypatch.setitem(registry._LOADERS, "imdb", fake_imdb)
+    assert data.fetch("imdb") == data.keras_cache_dir()
+    assert calls == [False], "fetch must ask the registered loader, without a fallback"
+
+# ---------------------------------------------------------------- one notice per stand-in
+def test_real_or_standin_prints_one_notice_from_the_registry(env, capsys):
+    def real(): raise DataUnavailableError("gone")
+    assert data.real_or_standin("fsdd", real, lambda: "tones", detail="a detail") == "tones"
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("[deeplab.data] NOTICE: FSDD is not available (gone)")
+    assert "dataset='synthetic_tones', deeplab's synthetic tones" in lines[0] and "; a detail. To get FSDD: set DEEPLAB_MIRROR." in lines[0]
+    with pytest.raises(DataUnavailableError, match="gone"): data.real_or_standin("fsdd", real, lambda: "tones", fallback=False)
+    assert capsys.readouterr().out == ""
+    def broken(): raise ChecksumError("bad")
+    with pytest.raises(ChecksumError): data.real_or_standin("fsdd", broken, lambda: "tones")   # never papered over
+
+@pytest.mark.parametrize("load", ["load_tiny_shakespeare", "load_mnist", "load_fsdd", "load_sentiment", "load_tatoeba_hin_eng"])
+def test_each_fallback_prints_exactly_one_notice(env, capsys, load):
+    getattr(data, load)()
+    assert capsys.readouterr().out.count("NOTICE:") == 1
+
+def test_settings_are_read_through_deeplab_settings(env, monkeypatch):
+    "DEEPLAB_TIMEOUT and DEEPLAB_OFFLINE come from settings(): a bad value fails with an error naming the variable"
+    monkeypatch.setenv("DEEPLAB_TIMEOUT", "soon"); monkeypatch.setenv("DEEPLAB_OFFLINE", "")
+    with pytest.raises(ValueError, match="DEEPLAB_TIMEOUT"): data.download("https://example.invalid/f.bin", env/"f.bin")
+    monkeypatch.setenv("DEEPLAB_TIMEOUT", "30"); monkeypatch.setenv("DEEPLAB_OFFLINE", "perhaps")
+    with pytest.raises(ValueError, match="DEEPLAB_OFFLINE"): data.load_tiny_shakespeare()
+
+# ---------------------------------------------------------------- downloads through pooch, from a server on this machine
+@pytest.fixture
+def server(tmp_path):
+    "A throw-away HTTP server on 127.0.0.1 serving tmp_path/'site'; yields (folder, base URL)"
+    import threading, functools, http.server
+    site = tmp_path/"site"; site.mkdir()
+    quiet = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(quiet, directory=str(site)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield site, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+def test_download_with_the_right_hash(tmp_path, server):
+    site, base = server
+    (site/"a.txt").write_bytes(b"abc")
+    p = data.download(f"{base}/a.txt", tmp_path/"cache"/"sub"/"a.txt", sha256=hashlib.sha256(b"abc").hexdigest(), progressbar=False)
+    assert p == tmp_path/"cache"/"sub"/"a.txt" and p.read_bytes() == b"abc"
+    assert [q.name for q in p.parent.iterdir()] == ["a.txt"], "no temporary file may be left"
+
+def test_download_with_a_wrong_hash_is_refused_and_leaves_nothing(tmp_path, server):
+    site, base = server
+    (site/"a.txt").write_bytes(b"abc")
+    want = "0" * 64
+    with pytest.raises(ChecksumError) as e:
+        data.download(f"{base}/a.txt", tmp_path/"cache"/"a.txt", sha256=want, progressbar=False)
+    msg = str(e.value)
+    for need in (f"{base}/a.txt", want, hashlib.sha256(b"abc").hexdigest(), "DEEPLAB_MIRROR", "was not used"): assert need in msg, need
+    assert not list((tmp_path/"cache").iterdir())
+
+def test_download_http_error_names_the_url(tmp_path, server):
+    _, base = server
+    with pytest.raises(DownloadError, match=f"{base}/missing.txt.*404"):
+        data.download(f"{base}/missing.txt", tmp_path/"cache"/"m.txt", progressbar=False)
+    assert not list((tmp_path/"cache").iterdir())
+
+def test_resolve_downloads_a_missing_file_with_pooch(env, monkeypatch, server):
+    "A dataset whose only file is missing from the cache and the mirror is downloaded from its URL and checked"
+    import dataclasses
+    site, base = server
+    (site/"input.txt").write_bytes(b"O Romeo\n")
+    f = registry.FileEntry("tiny/input.txt", 8, hashlib.sha256(b"O Romeo\n").hexdigest(), f"{base}/input.txt")
+    monkeypatch.setitem(registry.DATASETS, "tiny", dataclasses.replace(registry.DATASETS["tiny_shakespeare"], name="tiny", files=(f,)))
+    monkeypatch.setenv("DEEPLAB_OFFLINE", "")
+    paths, where = data.resolve("tiny")
+    assert where == "download" and paths["tiny/input.txt"].read_bytes() == b"O Romeo\n"
+    assert data.resolve("tiny")[1] == "cache"

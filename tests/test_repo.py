@@ -54,9 +54,11 @@ def test_wheel_contents(copy, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     (whl,) = tmp_path.glob("deeplab-*.whl")
     names = set(zipfile.ZipFile(whl).namelist())
-    for need in ("deeplab/core.py", "deeplab/data.py", "deeplab/train.py", "deeplab/cli.py", "deeplab/_modidx.py",
-                 "deeplab/datasets_manifest.tsv", "deeplab/architectures/__init__.py"):
+    for need in ("deeplab/core.py", "deeplab/settings.py", "deeplab/train.py", "deeplab/cli.py", "deeplab/_modidx.py",
+                 "deeplab/data/__init__.py", "deeplab/data/registry.py", "deeplab/data/store.py", "deeplab/data/synthetic.py",
+                 "deeplab/data/loaders.py", "deeplab/datasets_manifest.tsv", "deeplab/architectures/__init__.py"):
         assert need in names, need
+    assert "deeplab/data.py" not in names, "the old single-module deeplab/data.py must not ship beside the deeplab/data/ package"
     ep = next(n for n in names if n.endswith("entry_points.txt"))
     assert "deeplab = deeplab.cli:main" in zipfile.ZipFile(whl).read(ep).decode()
 
@@ -141,3 +143,18 @@ def test_colab_setup_cell_installs_deeplab_in_colab(monkeypatch):
     (args, kwargs), = calls
     assert args[0][:4] == [sys.executable, "-m", "pip", "install"] and kwargs == {"check": True}
     assert "deeplab @ git+https://github.com/deeplab-course/deeplab" in args[0]
+
+# ---------------------------------------------------------------- known-good versions
+def test_constraints_file_pins_every_dependency():
+    "constraints.txt (written by .ci/run after a green run) pins every runtime and dev dependency with ==, so the README's `-c constraints.txt` install is complete"
+    sys.path.insert(0, str(ROOT/"tools"))
+    try: import constraints
+    finally: sys.path.pop(0)
+    text = (ROOT/"constraints.txt").read_text()
+    lines = [l.split("#", 1)[0].strip() for l in text.splitlines()]
+    lines = [l for l in lines if l]
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==[^=\s]+", l) for l in lines), [l for l in lines if "==" not in l]
+    pinned = constraints.read(ROOT/"constraints.txt")
+    missing = sorted(set(constraints.closure()) - set(pinned))
+    assert not missing, f"constraints.txt lacks {missing}: run python tools/constraints.py --write constraints.txt"
+    assert "-c constraints.txt" in (ROOT/"README.md").read_text(), "the README must offer the known-good versions"

@@ -11,7 +11,7 @@ import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
 from ..core import *
-from .vision import residual_block
+from ..architectures.cnn import conv_bn, residual_block
 
 # %% auto #0
 __all__ = ['BOX_FORMATS', 'check_boxes', 'convert_boxes', 'box_iou', 'nms', 'average_precision', 'evaluate_detections',
@@ -21,16 +21,12 @@ __all__ = ['BOX_FORMATS', 'check_boxes', 'convert_boxes', 'box_iou', 'nms', 'ave
 # %% ../../nbs/21_applications.detection.ipynb #9c1a5b4f
 BOX_FORMATS = ("xyxy", "xywh", "center_xywh")
 
-def _check_format(name, value):
-    if value not in BOX_FORMATS:
-        raise ValueError(f"Expected {name} to be one of {BOX_FORMATS}. Received: {name}={value!r}")
-
 def check_boxes(boxes, # (..., 4) boxes
                 name:str="boxes", # the argument's name, shown in the error
                 format:str="xyxy", # the boxes' format: for 'xyxy' the corners must be ordered, otherwise the sides >= 0
                ) -> np.ndarray:
     "Return `boxes` as a float32 array; raise a `ValueError` naming `name` unless it is (..., 4), finite, with sides >= 0"
-    _check_format("format", format)
+    check_choice("format", format, BOX_FORMATS)
     b = np.asarray(boxes if isinstance(boxes, (list, tuple, np.ndarray)) else to_np(boxes), "float32")
     if b.ndim < 1 or b.shape[-1] != 4:
         raise ValueError(f"Expected {name} to have shape (..., 4). Received: {name}.shape={b.shape}")
@@ -49,7 +45,7 @@ def convert_boxes(boxes, # (..., 4) boxes
                   target:str, # one of the same three
                  ):
     "Convert boxes between 'xyxy', 'xywh' and 'center_xywh' with `keras.ops`"
-    _check_format("source", source); _check_format("target", target)
+    check_choice("source", source, BOX_FORMATS); check_choice("target", target, BOX_FORMATS)
     b = ops.convert_to_tensor(check_boxes(boxes, "boxes", source))
     a, c, d, e = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
     if source == "xyxy": x0, y0, x1, y1 = a, c, d, e
@@ -103,6 +99,7 @@ def average_precision(recall, # (n,) recall after each detection, non-decreasing
                       points:str|int="all", # 'all': VOC all-point interpolation; 101: COCO's 101 recall levels
                      ) -> float:
     "Area under the interpolated precision-recall curve (precision made non-increasing in recall)"
+    check_choice("points", points, ("all", 101))
     r, p = np.asarray(recall, "float64").reshape(-1), np.asarray(precision, "float64").reshape(-1)
     if len(r) != len(p):
         raise ValueError(f"Expected recall and precision of the same length. Received: {len(r)} and {len(p)}")
@@ -111,12 +108,11 @@ def average_precision(recall, # (n,) recall after each detection, non-decreasing
         p = np.maximum.accumulate(p[::-1])[::-1]                         # envelope: best precision at recall >= r
         step = np.flatnonzero(r[1:] != r[:-1])                           # where recall changes
         return float(np.sum((r[step + 1] - r[step]) * p[step + 1]))
-    if points == 101:
+    if points == 101:                                                    # the only other choice
         if not len(r): return 0.0
         p = np.maximum.accumulate(p[::-1])[::-1]
         idx = np.searchsorted(r, np.linspace(0, 1, 101), side="left")    # first detection reaching each recall level
         return float(np.mean(np.where(idx < len(p), p[np.minimum(idx, len(p) - 1)], 0.0)))
-    raise ValueError(f"Expected points to be 'all' or 101. Received: points={points!r}")
 
 # %% ../../nbs/21_applications.detection.ipynb #cf55d446
 def _per_image(name, x, n):
@@ -240,10 +236,6 @@ class CenterNetLoss(keras.losses.Loss):
                 "offset_weight": self.offset_weight, "alpha": self.alpha, "beta": self.beta}
 
 # %% ../../nbs/21_applications.detection.ipynb #5714bc35
-def _conv_bn_relu(x, filters, strides, name):
-    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    return layers.ReLU(name=f"{name}_relu")(layers.BatchNormalization(name=f"{name}_bn")(x))
-
 def build_centernet(input_shape=(120, 160, 3), # (height, width, 3), pixels in [0, 255]; sides divisible by 2**(len(widths) - 1)
                     num_classes:int=3,
                     widths=(16, 32, 64), # channels at strides 2, 4, 8 (and 16, ... for longer tuples)
@@ -252,21 +244,20 @@ def build_centernet(input_shape=(120, 160, 3), # (height, width, 3), pixels in [
                     name:str="centernet",
                    ) -> keras.Model:
     "A small CenterNet: strided conv stem to stride 4, `residual_block` stages down to stride 2**(len(widths)-1), upsampling with skips back to stride 4, heat-map and box heads"
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
-    if not isinstance(shape, tuple) or len(shape) != 3 or shape[-1] != 3:
-        raise ValueError(f"Expected input_shape to be (height, width, 3). Received: input_shape={input_shape!r}")
+    shape = check_image_shape(input_shape)
+    if shape[-1] != 3: raise ValueError(f"Expected input_shape to be (height, width, 3). Received: input_shape={input_shape!r}")
     check_int("num_classes", num_classes)
-    if not isinstance(widths, (tuple, list)) or len(widths) < 3 or not all(
-            isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w > 0 for w in widths):
+    if not isinstance(widths, (tuple, list)) or len(widths) < 3:
         raise ValueError(f"Expected widths to be at least 3 positive integers (strides 2, 4, 8, ...). Received: widths={widths!r}")
+    for j, w in enumerate(widths): check_int(f"widths[{j}]", w)
     if any(s % 2 ** (len(widths) - 1) for s in shape[:2]):
         raise ValueError(f"Expected height and width divisible by {2 ** (len(widths) - 1)} for {len(widths)} widths. "
                          f"Received: input_shape={shape}")
     check_rate("bn_momentum", bn_momentum); check_rate("prior", prior)
     inputs = keras.Input(shape, name=f"{name}_input")
     x = layers.Rescaling(1 / 255, name=f"{name}_scale")(inputs)
-    x = _conv_bn_relu(x, int(widths[0]), 2, f"{name}_stem")                            # stride 2
-    x = _conv_bn_relu(x, int(widths[1]), 2, f"{name}_down4")                           # stride 4
+    x = conv_bn(x, int(widths[0]), 3, 2, f"{name}_stem")                          # stride 2
+    x = conv_bn(x, int(widths[1]), 3, 2, f"{name}_down4")                         # stride 4
     skips = [residual_block(x, name=f"{name}_s4")]
     for i, w in enumerate(widths[2:], start=3):                                        # strides 8, 16, ...
         x = residual_block(skips[-1], int(w), strides=2, name=f"{name}_s{2 ** i}a")
@@ -275,7 +266,7 @@ def build_centernet(input_shape=(120, 160, 3), # (height, width, 3), pixels in [
     for i, skip in reversed(list(enumerate(skips, start=2))):                         # back up to stride 4
         x = layers.UpSampling2D(2, name=f"{name}_up{2 ** i}")(x)
         x = layers.Concatenate(name=f"{name}_cat{2 ** i}")([x, skip])
-        x = _conv_bn_relu(x, int(widths[i - 1]), 1, f"{name}_fuse{2 ** i}")
+        x = conv_bn(x, int(widths[i - 1]), 3, 1, f"{name}_fuse{2 ** i}")
     heat = layers.Conv2D(num_classes, 1, bias_initializer=keras.initializers.Constant(-np.log((1 - prior) / prior)),
                          name=f"{name}_heat")(x)                                       # logits
     box = layers.Conv2D(4, 1, name=f"{name}_box")(x)                                    # log w, log h, x and y offsets

@@ -6,14 +6,16 @@ Docs: https://deeplab-course.github.io/deeplab/applications.diagnosis.html.md"""
 
 # %% ../../nbs/27a_applications.diagnosis.ipynb #85fb75f5
 from __future__ import annotations
+import math
 import numpy as np
 import keras
 from sklearn.utils import Bunch
 from ..core import *
+from ..metrics import check_binary, roc_auc, reliability
 
 # %% auto #0
-__all__ = ['check_threshold', 'confusion_at', 'expected_cost', 'roc_auc', 'cross_validate', 'plot_roc',
-           'threshold_for_sensitivity', 'reliability', 'plot_reliability']
+__all__ = ['check_threshold', 'confusion_at', 'expected_cost', 'cross_validate', 'plot_roc', 'threshold_for_sensitivity',
+           'plot_reliability']
 
 # %% ../../nbs/27a_applications.diagnosis.ipynb #cc97f91a
 def check_threshold(threshold, # a probability threshold
@@ -22,20 +24,12 @@ def check_threshold(threshold, # a probability threshold
     "Return `threshold` as a float; raise a `ValueError` unless it is a number in [0, 1] (`core.check_probability`)"
     return check_probability(name, threshold)
 
-def _check_binary(y_true, scores):
-    y, s = np.asarray(y_true).reshape(-1), np.asarray(scores, "float64").reshape(-1)
-    if len(y) != len(s):
-        raise ValueError(f"Expected y_true and scores of the same length. Received: {len(y)} and {len(s)}")
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"Expected y_true to hold 0 (negative) and 1 (positive) only. Received: values {np.unique(y)[:5]}")
-    return y.astype("int64"), s
-
 def confusion_at(y_true, # 1 = disease, 0 = healthy
                  scores, # predicted probability of disease
                  threshold:float=0.5, # call 'disease' when score >= threshold
                 ) -> Bunch:
     "Confusion counts at a threshold, with sensitivity, specificity, precision and accuracy"
-    y, s = _check_binary(y_true, scores)
+    y, s = check_binary(y_true, scores)
     pred = s >= check_threshold(threshold)
     tp, fn = int(np.sum(pred & (y == 1))), int(np.sum(~pred & (y == 1)))
     fp, tn = int(np.sum(pred & (y == 0))), int(np.sum(~pred & (y == 0)))
@@ -50,20 +44,6 @@ def expected_cost(c:Bunch, # a `confusion_at` result
                  ) -> float:
     "Average cost per patient of the mistakes in `c`"
     return (cost_fn * c.fn + cost_fp * c.fp) / (c.tp + c.fn + c.fp + c.tn)
-
-# %% ../../nbs/27a_applications.diagnosis.ipynb #dc125784
-def roc_auc(y_true, # 1 = positive
-            scores, # higher = more likely positive
-           ) -> float:
-    "ROC AUC as P(score of a random positive > score of a random negative), ties counting 1/2"
-    y, s = _check_binary(y_true, scores)
-    pos, neg = s[y == 1], s[y == 0]
-    if not len(pos) or not len(neg):
-        raise ValueError(f"Expected both classes in y_true. Received: {len(pos)} positives and {len(neg)} negatives")
-    neg = np.sort(neg)
-    below = np.searchsorted(neg, pos, side="left")          # negatives strictly below each positive
-    ties = np.searchsorted(neg, pos, side="right") - below
-    return float((below.sum() + 0.5 * ties.sum()) / (len(pos) * len(neg)))
 
 # %% ../../nbs/27a_applications.diagnosis.ipynb #9821c6fd
 def cross_validate(fit_predict, # function (X_train, y_train, X_test) -> scores of X_test
@@ -108,31 +88,12 @@ def threshold_for_sensitivity(y_true, # 1 = disease
                               sensitivity:float, # the fraction of positives that must be caught, in (0, 1]
                              ) -> float:
     "The highest threshold whose sensitivity on `(y_true, scores)` is at least `sensitivity`"
-    y, s = _check_binary(y_true, scores)
-    if isinstance(sensitivity, bool) or not isinstance(sensitivity, (int, float, np.floating)) or not 0 < sensitivity <= 1:
-        raise ValueError(f"Expected sensitivity to be a number in (0, 1]. Received: sensitivity={sensitivity!r}")
+    y, s = check_binary(y_true, scores)
+    check_positive("sensitivity", sensitivity, " in (0, 1]"); check_probability("sensitivity", sensitivity)
     pos = np.sort(s[y == 1])[::-1]
     if not len(pos): raise ValueError("Expected at least one positive in y_true. Received: none")
     k = math.ceil(sensitivity * len(pos) - 1e-9)           # positives that must score >= threshold
     return float(pos[k - 1])
-
-# %% ../../nbs/27a_applications.diagnosis.ipynb #f11374d9
-def reliability(y_true, # 0/1 labels
-                probs, # predicted probabilities of the positive class
-                n_bins:int=10, # equal-width bins on [0, 1]
-               ) -> Bunch:
-    "Per non-empty bin: `prob_true` (observed rate), `prob_pred` (mean prediction), `count`; and the `ece`"
-    y, p = _check_binary(y_true, probs)
-    check_int("n_bins", n_bins)
-    if p.min() < 0 or p.max() > 1:
-        raise ValueError(f"Expected probabilities in [0, 1]. Received: values from {p.min():.3g} to {p.max():.3g}")
-    idx = np.minimum((p * n_bins).astype("int64"), n_bins - 1)    # bin i covers [i/n, (i+1)/n); 1.0 goes in the last
-    count = np.bincount(idx, minlength=n_bins)
-    keep = count > 0
-    prob_true = np.bincount(idx, weights=y, minlength=n_bins)[keep] / count[keep]
-    prob_pred = np.bincount(idx, weights=p, minlength=n_bins)[keep] / count[keep]
-    ece = float(np.sum(count[keep] * np.abs(prob_true - prob_pred)) / len(y))
-    return Bunch(prob_true=prob_true, prob_pred=prob_pred, count=count[keep], ece=ece)
 
 # %% ../../nbs/27a_applications.diagnosis.ipynb #e77aae01
 def plot_reliability(y_true, # 0/1 labels

@@ -6,6 +6,7 @@ Docs: https://deeplab-course.github.io/deeplab/applications.driving_decisions.ht
 
 # %% ../../nbs/28c_applications.driving_decisions.ipynb #75c9192e
 from __future__ import annotations
+from ..envs import make_env   # first: it quiets pygame before highway-env imports it
 import numpy as np
 import pandas as pd
 import keras
@@ -16,7 +17,6 @@ from highway_env.road.lane import AbstractLane
 from highway_env.vehicle.kinematics import Vehicle
 from sklearn.utils import Bunch
 from ..core import *
-from .driving_perception import make_env
 
 # %% auto #0
 __all__ = ['ACTIONS', 'LANE_LEFT', 'IDLE', 'LANE_RIGHT', 'FASTER', 'SLOWER', 'kinematics_ranges', 'decode_kinematics',
@@ -52,7 +52,7 @@ def decode_kinematics(obs, # (vehicles, 5) observation: presence, x, y, vx, vy, 
                  dvx=others[:, 3] * half("vx"))
 
 # %% ../../nbs/28c_applications.driving_decisions.ipynb #ba811136
-def run_episodes(env:gym.Env, # from `make_env` (lab 28a)
+def run_episodes(env:gym.Env, # from `make_env` (`deeplab.envs`)
                  policy, # function obs -> action index
                  seeds, # one episode per seed; the same seeds give the same traffic
                  keep_transitions:bool=False, # also return every (obs, action) pair, e.g. to clone the policy
@@ -215,7 +215,7 @@ def dqn_targets(rewards, # (batch,)
     return (np.asarray(rewards) + gamma * (1.0 - np.asarray(terminated)) * bootstrap).astype("float32")
 
 # %% ../../nbs/28c_applications.driving_decisions.ipynb #54e58911
-def train_dqn(env:gym.Env, # from `make_env` (lab 28a)
+def train_dqn(env:gym.Env, # from `make_env` (`deeplab.envs`)
               total_steps:int, # environment steps
               *,
               gamma:float=0.8, # discount

@@ -6,9 +6,7 @@ Docs: https://deeplab-course.github.io/deeplab/applications.driving_perception.h
 
 # %% ../../nbs/28a_applications.driving_perception.ipynb #8a3b6649
 from __future__ import annotations
-import os, tempfile
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # pygame's banner on import
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")          # no sound card needed
+from ..envs import make_env, highway_env_ids   # first: it quiets pygame before highway-env imports it
 import numpy as np
 import keras
 from keras import layers
@@ -20,41 +18,8 @@ from sklearn.utils import Bunch
 from ..core import *
 
 # %% auto #0
-__all__ = ['CAR_COLOURS', 'VEHICLE_BLUE', 'highway_env_ids', 'make_env', 'world_to_pixel', 'vehicle_centres', 'collect_frames',
-           'centre_heatmap', 'build_vehicle_detector', 'find_peaks', 'colour_threshold_detector', 'match_detections',
-           'detection_scores']
-
-# %% ../../nbs/28a_applications.driving_perception.ipynb #e3ec642b
-def highway_env_ids() -> list:
-    "The environment ids that highway-env registers with gymnasium"
-    return sorted(k for k, spec in gym.registry.items() if str(spec.entry_point).startswith("highway_env"))
-
-def _runtime_dir():
-    "Give SDL a private, existing XDG_RUNTIME_DIR when the one set is missing or unusable (SDL complains otherwise)"
-    d = os.environ.get("XDG_RUNTIME_DIR")
-    if not d or not os.path.isdir(d) or not os.access(d, os.W_OK):
-        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="deeplab-xdg-")   # mkdtemp makes it 0700
-
-def make_env(env_id:str="highway-fast-v0", # a highway-env id, see `highway_env_ids()`
-             seed:int|None=None, # reset the episode (and the action space) with this seed
-             render_mode:str|None="rgb_array", # 'rgb_array' gives top-down frames from `env.render()`; None is fastest
-             config:dict|None=None, # highway-env configuration overrides, e.g. {"vehicles_count": 30}
-             **overrides, # more overrides as keywords (they win over `config`), e.g. vehicles_count=30
-            ) -> gym.Env:
-    "A highway-env environment, headless and quiet, seeded when `seed` is given"
-    ids = highway_env_ids()
-    if not isinstance(env_id, str) or env_id not in ids:
-        raise ValueError(f"Expected env_id to be one of the highway-env ids {ids}. Received: env_id={env_id!r}")
-    if render_mode not in (None, "rgb_array"):
-        raise ValueError(f"Expected render_mode to be None or 'rgb_array'. Received: render_mode={render_mode!r}")
-    config = {**(config or {}), **overrides}
-    if render_mode is not None:
-        _runtime_dir()
-        config.setdefault("offscreen_rendering", True)   # draw on a surface, open no window
-    env = gym.make(env_id, render_mode=render_mode, config=config)
-    if seed is not None:
-        env.reset(seed=check_int("seed", seed, low=0)); env.action_space.seed(seed)
-    return env
+__all__ = ['CAR_COLOURS', 'VEHICLE_BLUE', 'world_to_pixel', 'vehicle_centres', 'collect_frames', 'centre_heatmap',
+           'build_vehicle_detector', 'find_peaks', 'colour_threshold_detector', 'match_detections', 'detection_scores']
 
 # %% ../../nbs/28a_applications.driving_perception.ipynb #6dc3977f
 def world_to_pixel(env:gym.Env, # a highway-env environment that has rendered at least once
@@ -94,8 +59,7 @@ def collect_frames(n_frames:int, # frames to collect
     "Frames `X` (n, h, w, 3) uint8 from seeded episodes, with the other vehicles' pixel `centres` (list of (k, 2)) and `episode` ids"
     from PIL import Image
     check_int("n_frames", n_frames); check_int("max_steps", max_steps)
-    if colours not in ("default", "random"):
-        raise ValueError(f"Expected colours to be 'default' or 'random'. Received: colours={colours!r}")
+    check_choice("colours", colours, ("default", "random"))
     h, w = image_size
     X, centres, episode = [], [], []
     env, ep = make_env(env_id), seed

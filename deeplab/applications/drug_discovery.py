@@ -212,7 +212,9 @@ def random_split(n:int, # number of molecules
     return idx[:a], idx[a:b], idx[b:]
 
 def _check_fracs(frac_train, frac_valid):
-    if not (0 < frac_train < 1 and 0 <= frac_valid < 1 and frac_train + frac_valid < 1):
+    check_number("frac_train", frac_train, 0, 1, include_low=False, include_high=False)
+    check_number("frac_valid", frac_valid, 0, 1, include_high=False)
+    if frac_train + frac_valid >= 1:
         raise ValueError(f"Expected 0 < frac_train, 0 <= frac_valid and frac_train + frac_valid < 1. "
                          f"Received: frac_train={frac_train!r}, frac_valid={frac_valid!r}")
 

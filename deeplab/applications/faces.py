@@ -110,8 +110,7 @@ class ArcFace(layers.Layer):
         super().__init__(**kwargs)
         self.num_classes = check_int("num_classes", num_classes, 2)
         check_positive("scale", scale)
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < math.pi / 2:
-            raise ValueError(f"Expected 0 <= margin < pi/2 (radians). Received: margin={margin!r}")
+        check_number("margin", margin, 0, math.pi / 2, include_high=False, hint=" (radians, below pi/2)")
         self.scale, self.margin = float(scale), float(margin)
 
     def build(self, embeddings_shape, labels_shape):

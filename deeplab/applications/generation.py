@@ -129,15 +129,12 @@ def bits_per_char(nats_per_token:float, # mean loss per token, in nats
                   num_chars:int, # characters of the same text
                  ) -> float:
     "Convert a loss in nats per token into bits per character of the same text"
-    if isinstance(nats_per_token, bool) or not isinstance(nats_per_token, (int, float, np.floating)) or not nats_per_token >= 0:
-        raise ValueError(f"Expected nats_per_token to be a number >= 0. Received: nats_per_token={nats_per_token!r}")
+    check_number("nats_per_token", nats_per_token, low=0)
     check_int("num_tokens", num_tokens); check_int("num_chars", num_chars)
     return float(nats_per_token) * num_tokens / num_chars / math.log(2)
 
 # %% ../../nbs/25_applications.generation.ipynb #32dbcc41
-def _check_top_p(top_p):
-    if isinstance(top_p, bool) or not isinstance(top_p, (int, float, np.floating)) or not 0 < top_p <= 1:
-        raise ValueError(f"Expected 0 < top_p <= 1. Received: top_p={top_p!r}")
+def _check_top_p(top_p): return check_number("top_p", top_p, 0, 1, include_low=False)
 
 def top_p_filter(logits, # (..., V) unnormalised log-probabilities
                  top_p:float, # 0 < top_p <= 1: the probability mass to keep

@@ -6,14 +6,14 @@ Docs: https://deeplab-course.github.io/deeplab/applications.medical_imaging.html
 
 # %% ../../nbs/27b_applications.medical_imaging.ipynb #85fb75f5
 from __future__ import annotations
+import math
 import numpy as np
 import keras
 from sklearn.utils import Bunch
 from ..core import *
-from .vision import per_class_accuracy
 
 # %% auto #0
-__all__ = ['extract_crops', 'class_weights', 'balanced_accuracy', 'cell_features', 'occlusion_map']
+__all__ = ['extract_crops', 'class_weights', 'cell_features']
 
 # %% ../../nbs/27b_applications.medical_imaging.ipynb #2fef9892
 def extract_crops(images:list, # (H, W, 3) uint8 images
@@ -66,10 +66,6 @@ def class_weights(y, # integer labels 0..C-1
         raise ValueError(f"Expected every class to occur in y. Received: counts per class {counts.tolist()}")
     return {k: float(len(y) / (C * counts[k])) for k in range(C)}
 
-def balanced_accuracy(y_true, y_pred, num_classes:int|None=None) -> float:
-    "Mean per-class recall (lab 20's `per_class_accuracy`), over the classes that occur in `y_true`"
-    return float(np.nanmean(per_class_accuracy(y_true, y_pred, num_classes)))
-
 # %% ../../nbs/27b_applications.medical_imaging.ipynb #37373bc9
 def cell_features(images:list, # (H, W, 3) uint8 images
                   boxes:list, # per image, (k, 4) boxes xyxy
@@ -83,31 +79,3 @@ def cell_features(images:list, # (H, W, 3) uint8 images
             px = np.asarray(im)[int(y0):int(math.ceil(y1)), int(x0):int(math.ceil(x1))].reshape(-1, 3) / 255.0
             out.append(np.concatenate([px.mean(0), px.std(0), np.log([x1 - x0, y1 - y0])]))
     return np.array(out, "float32").reshape(-1, 8)
-
-# %% ../../nbs/27b_applications.medical_imaging.ipynb #7378e0f1
-def occlusion_map(model:keras.Model, # a classifier on images
-                  x, # one image, (height, width, channels), as the model expects it
-                  class_id:int|None=None, # the class whose probability is watched; default: the predicted one
-                  patch:int=8, # side of the grey square
-                  stride:int=4, # step between squares
-                  fill:float|None=None, # value of the square; default: the image's mean
-                 ) -> np.ndarray:
-    "Per pixel, the mean fall in the class probability when a `patch` square covering it is greyed out"
-    x = np.asarray(x, "float32")
-    if x.ndim != 3:
-        raise ValueError(f"Expected x to be one image of rank 3 (height, width, channels). Received: x.shape={x.shape}")
-    H, W, _ = x.shape
-    check_int("patch", patch); check_int("stride", stride)
-    if patch > min(H, W):
-        raise ValueError(f"Expected patch to fit in the image ({H}x{W}). Received: patch={patch}")
-    fill = float(x.mean()) if fill is None else fill
-    base = np.asarray(model.predict(x[None], verbose=0))[0]
-    k = int(base.argmax()) if class_id is None else int(class_id)
-    corners = [(i, j) for i in range(0, H - patch + 1, stride) for j in range(0, W - patch + 1, stride)]
-    batch = np.repeat(x[None], len(corners), axis=0)
-    for n, (i, j) in enumerate(corners): batch[n, i:i + patch, j:j + patch] = fill
-    drop = base[k] - np.asarray(model.predict(batch, batch_size=256, verbose=0))[:, k]
-    total, count = np.zeros((H, W)), np.zeros((H, W))
-    for d, (i, j) in zip(drop, corners):
-        total[i:i + patch, j:j + patch] += d; count[i:i + patch, j:j + patch] += 1
-    return total / np.maximum(count, 1)

@@ -96,8 +96,7 @@ def astar(grid:np.ndarray, # (H, W) occupancy grid, True where blocked
     "Search the 8-connected grid for a path from `start` to `goal`; a `PlanResult` with `path=None` when there is none"
     grid = _check_grid(grid)
     start, goal = _check_cell("start", start, grid), _check_cell("goal", goal, grid)
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-        raise ValueError(f"Expected weight to be a number >= 0. Received: weight={weight!r}")
+    check_number("weight", weight, low=0)
     if isinstance(heuristic, str):
         hs = {"octile": lambda n: octile(n, goal), "zero": lambda n: 0.0,
               "euclidean": lambda n: math.hypot(n[0] - goal[0], n[1] - goal[1])}

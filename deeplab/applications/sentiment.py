@@ -6,20 +6,19 @@ Docs: https://deeplab-course.github.io/deeplab/applications.sentiment.html.md"""
 
 # %% ../../nbs/23_applications.sentiment.ipynb #317bca8a
 from __future__ import annotations
-import re, string
-from collections import Counter
+import re
 import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
 from ..core import *
+from ..text import check_texts, standardize, build_vocabulary, PaddingMask
 from ..architectures.transformer import PositionalEmbedding, TransformerBlock
 
 # %% auto #0
-__all__ = ['split_by_source', 'check_texts', 'standardize', 'build_vocabulary', 'make_vectorizer', 'vectorize', 'decode_ids',
-           'majority_accuracy', 'fit_tfidf_logreg', 'MaskedMeanPooling', 'build_embedding_bag', 'build_text_cnn',
-           'PaddingMask', 'build_transformer_classifier', 'has_negation', 'slice_accuracy', 'cross_domain_split',
-           'log_odds_model', 'occlusion', 'plot_token_attributions']
+__all__ = ['split_by_source', 'make_vectorizer', 'vectorize', 'decode_ids', 'majority_accuracy', 'fit_tfidf_logreg',
+           'MaskedMeanPooling', 'build_embedding_bag', 'build_text_cnn', 'build_transformer_classifier', 'has_negation',
+           'slice_accuracy', 'cross_domain_split', 'log_odds_model', 'occlusion', 'plot_token_attributions']
 
 # %% ../../nbs/23_applications.sentiment.ipynb #532e759e
 def split_by_source(sources, # (N,) the source (domain) of each example
@@ -39,37 +38,6 @@ def split_by_source(sources, # (N,) the source (domain) of each example
         test.append(rng.choice(idx, n_test, replace=False))
     test = np.sort(np.concatenate(test))
     return rng.permutation(np.setdiff1d(np.arange(len(sources)), test)), test
-
-# %% ../../nbs/23_applications.sentiment.ipynb #1aca9ec5
-def check_texts(texts, # what should be a non-empty list of non-empty strings
-                name:str="texts", # the argument's name, shown in the error
-               ) -> list[str]:
-    "Return `texts` as a list; raise a `ValueError` naming `name` unless it is a non-empty sequence of non-blank strings"
-    if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple, np.ndarray)) or len(texts) == 0:
-        raise ValueError(f"Expected {name} to be a non-empty list of strings. Received: {name}={texts!r:.60}")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"Expected {name} to hold only strings. Received: {name}[{i}]={t!r:.40} of type {type(t).__name__}")
-        if not t.strip():
-            raise ValueError(f"Expected {name} to hold non-blank strings. Received: {name}[{i}]={t!r}")
-    return list(texts)
-
-_PUNCTUATION = re.compile(r'[!"#$%&()\*\+,\-\./:;<=>?@\[\\\]^_`{|}~\']')   # TextVectorization's default
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")                                 # not Unicode spaces such as U+0085
-
-def standardize(text:str) -> list[str]:
-    "The tokens of `text` as `TextVectorization` makes them: ASCII lowercase, ASCII punctuation stripped, split on ASCII whitespace"
-    return [t for t in _ASCII_SPACE.split(_PUNCTUATION.sub("", text.translate(_ASCII_LOWER))) if t]
-
-def build_vocabulary(texts, # training texts
-                     max_tokens:int|None=None, # vocabulary size, padding and `[UNK]` included; None: every word
-                    ) -> list[str]:
-    "`['', '[UNK]']` and then the words of `texts` by decreasing count (ties: reverse alphabetical), like `TextVectorization.adapt`"
-    counts = Counter(w for t in check_texts(texts) for w in standardize(t))
-    words = [w for w, _ in sorted(counts.items(), key=lambda wc: (wc[1], wc[0]), reverse=True)]
-    if max_tokens is not None: words = words[:check_int("max_tokens", max_tokens, low=3) - 2]
-    return ["", "[UNK]"] + words
 
 # %% ../../nbs/23_applications.sentiment.ipynb #fdf39acf
 def make_vectorizer(texts, # training texts the vocabulary is learnt from
@@ -174,7 +142,7 @@ def build_text_cnn(vocab_size:int, # number of token ids
     ids = _ids_input(vocab_size, seq_len); check_int("embed_dim", embed_dim); check_int("filters", filters)
     if not isinstance(kernel_sizes, (list, tuple)) or not kernel_sizes:
         raise ValueError(f"Expected kernel_sizes to be a non-empty tuple of window widths. Received: kernel_sizes={kernel_sizes!r}")
-    for k in kernel_sizes: check_int("kernel_sizes[i]", k)
+    for j, k in enumerate(kernel_sizes): check_int(f"kernel_sizes[{j}]", k)
     x = layers.Embedding(vocab_size, embed_dim, name=f"{name}_embed")(ids)                        # (B, T, E)
     pooled = [layers.GlobalMaxPooling1D(name=f"{name}_max{k}")(
                   layers.Conv1D(filters, k, padding="same", activation="relu", name=f"{name}_conv{k}")(x))
@@ -183,21 +151,6 @@ def build_text_cnn(vocab_size:int, # number of token ids
     return keras.Model(ids, _classifier_head(x, dropout, name), name=name)
 
 # %% ../../nbs/23_applications.sentiment.ipynb #3054a94f
-@keras.saving.register_keras_serializable(package="deeplab")
-class PaddingMask(layers.Layer):
-    "Attention mask from token ids: (B, T) -> (B, 1, T) booleans, True where the key is a real token"
-    def __init__(self,
-                 pad_id:int=0, # the id of the padding token
-                 **kwargs): # `name`, `dtype`, ... forwarded to `Layer`
-        super().__init__(**kwargs)
-        self.pad_id = check_int("pad_id", pad_id, low=0)
-
-    def call(self, ids): return ops.expand_dims(ops.not_equal(ids, self.pad_id), 1)
-
-    def compute_output_shape(self, ids_shape): return (ids_shape[0], 1, ids_shape[1])
-
-    def get_config(self): return {**super().get_config(), "pad_id": self.pad_id}
-
 def build_transformer_classifier(vocab_size:int, # number of token ids
                                  seq_len:int, # input length T
                                  d_model:int=32, # size of the vectors

@@ -20,7 +20,7 @@ from ..train import fit
 __all__ = ['DIGIT_WORDS', 'check_audio', 'fix_length', 'frame_signal', 'hann_window', 'dft_matrices', 'power_spectrogram',
            'hz_to_mel', 'mel_filterbank', 'LogMel', 'SpecAugment', 'build_speech_cnn', 'train_speech_cnn',
            'make_digit_strings', 'segment_on_silence', 'transcribe_by_segments', 'edit_distance', 'error_rate', 'spell',
-           'encode_texts', 'ctc_loss_np', 'build_crnn', 'ids_to_text', 'greedy_decode', 'ctc_decode_texts',
+           'encode_texts', 'ctc_loss_np', 'build_crnn', 'ids_to_text', 'ctc_greedy_decode', 'ctc_decode_texts',
            'plot_ctc_alignment']
 
 # %% ../../nbs/26_applications.speech.ipynb #6a01420b
@@ -30,7 +30,7 @@ def check_audio(audio, # one clip (samples,) or a batch (batch, samples)
                 name:str="audio", # the argument's name, shown in the error
                ) -> np.ndarray:
     "Return `audio` as a float32 `(batch, samples)` array; raise a `ValueError` for a wrong rank, an empty clip or a wrong rate"
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate != expected_rate:
+    if check_int("sample_rate", sample_rate) != expected_rate:
         raise ValueError(f"Expected sample_rate={expected_rate} Hz (resample the audio first: the features are built for "
                          f"{expected_rate} Hz). Received: sample_rate={sample_rate!r}")
     x = np.asarray(to_np(audio) if not isinstance(audio, (list, tuple)) else audio)
@@ -124,8 +124,7 @@ class LogMel(layers.Layer):
         for k in ("sample_rate", "frame_length", "frame_step", "num_mel_bins"): check_int(k, locals()[k])
         if frame_step > frame_length:
             raise ValueError(f"Expected frame_step <= frame_length. Received: frame_step={frame_step}, frame_length={frame_length}")
-        if top_db is not None and not top_db > 0:
-            raise ValueError(f"Expected top_db > 0 or None. Received: top_db={top_db!r}")
+        if top_db is not None: check_positive("top_db", top_db, " or None")
         self.sample_rate, self.frame_length, self.frame_step = int(sample_rate), int(frame_length), int(frame_step)
         self.num_mel_bins, self.fmin, self.fmax, self.top_db, self.normalize = int(num_mel_bins), fmin, fmax, top_db, normalize
         self.filterbank = mel_filterbank(self.num_mel_bins, self.frame_length // 2 + 1, self.sample_rate, fmin, fmax)
@@ -308,7 +307,7 @@ def error_rate(refs:list, hyps:list, # reference and hypothesis texts
     "Corpus error rate: total edit distance over total reference length"
     if len(refs) != len(hyps) or not len(refs):
         raise ValueError(f"Expected as many hypotheses as references (at least one). Received: {len(refs)} refs, {len(hyps)} hyps")
-    if unit not in ("char", "word"): raise ValueError(f"Expected unit 'char' or 'word'. Received: unit={unit!r}")
+    check_choice("unit", unit, ("char", "word"))
     split = (lambda s: list(s)) if unit == "char" else str.split
     total = sum(len(split(r)) for r in refs)
     if total == 0: raise ValueError("Expected at least one non-empty reference. Received: only empty references")
@@ -382,9 +381,9 @@ def ids_to_text(ids) -> str:
     "CTC ids (blank 0 and padding < 1 dropped) to a digit string"
     return "".join(str(int(i) - 1) for i in np.asarray(ids).reshape(-1) if i > 0)
 
-def greedy_decode(logits, # (batch, T, classes) or (T, classes)
+def ctc_greedy_decode(logits, # (batch, T, classes) or (T, classes)
                   blank:int=0) -> list[str]:
-    "Best path per example: argmax per step, merge repeats, drop blanks"
+    "CTC best-path decoding per example: argmax per step, merge repeats, drop blanks; digit strings"
     best = np.argmax(np.asarray(logits).reshape((-1,) + np.shape(logits)[-2:]), axis=-1)   # (B, T)
     keep = np.concatenate([np.ones_like(best[:, :1], bool), best[:, 1:] != best[:, :-1]], axis=1) & (best != blank)
     return [ids_to_text(b[k]) for b, k in zip(best, keep)]
@@ -420,6 +419,6 @@ def plot_ctc_alignment(features, # (frames, mels) log-mel of one string
     for d in range(10):
         if probs[:, d + 1].max() > 0.2: b.plot(t_steps, probs[:, d + 1], color=colors[d], lw=1.5, label=str(d))
     b.set_ylim(0, 1.05); b.set_xlabel("seconds"); b.set_ylabel("P(symbol)"); b.legend(fontsize=7, ncol=6, loc="upper right")
-    b.set_title(f"greedy decode '{greedy_decode(logits[None])[0]}'")
+    b.set_title(f"greedy decode '{ctc_greedy_decode(logits[None])[0]}'")
     fig.tight_layout()
     return fig

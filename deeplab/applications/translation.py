@@ -13,8 +13,9 @@ import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
 from ..core import *
-from ..architectures.transformer import MultiHeadAttention, PositionalEmbedding, TransformerBlock, causal_mask, _check_block_args
-from .sentiment import standardize, build_vocabulary, check_texts, PaddingMask
+from ..cost import attention_cost
+from ..architectures.transformer import MultiHeadAttention, PositionalEmbedding, TransformerBlock, causal_mask
+from ..text import standardize, build_vocabulary, check_texts, PaddingMask
 
 # %% auto #0
 __all__ = ['PAD', 'UNK', 'START', 'END', 'split_groups', 'tokenize', 'WordVocab', 'score_translations', 'cooccurrence_lexicon',
@@ -31,8 +32,7 @@ def split_groups(keys, # (N,) one key per example; examples with equal keys stay
     keys = np.asarray(keys, dtype=object)
     if keys.ndim != 1 or len(keys) < 2:
         raise ValueError(f"Expected keys to be a 1-D sequence of at least 2 keys. Received: keys of shape {keys.shape}")
-    if isinstance(test_frac, bool) or not isinstance(test_frac, (int, float)) or not 0 < test_frac < 1:
-        raise ValueError(f"Expected 0 < test_frac < 1. Received: test_frac={test_frac!r}")
+    check_rate("test_frac", test_frac)                                   # 0 holds out nothing: the check below says so
     uniq = sorted(set(keys.tolist()))
     rng = np.random.default_rng(seed)
     n_test = int(round(test_frac * len(uniq)))
@@ -138,8 +138,8 @@ def word_by_word(lexicon:dict, # from `cooccurrence_lexicon`
 
 # %% ../../nbs/24_applications.translation.ipynb #1f729f96
 @keras.saving.register_keras_serializable(package="deeplab")
-class DecoderBlock(layers.Layer):
-    "Pre-norm decoder block: `x + SelfAttn(LN(x))` (causal), `x + CrossAttn(LN(x), context)`, `x + FFN(LN(x))`"
+class DecoderBlock(TransformerBlock):
+    "Pre-norm decoder block: chapter 13's causal `TransformerBlock` with cross-attention between its halves: `x + SelfAttn(LN(x))`, `x + CrossAttn(LN(x), context)`, `x + FFN(LN(x))`"
     def __init__(self,
                  d_model:int, # size of the vectors in and out (the context has this size too)
                  num_heads:int, # attention heads; must divide `d_model`
@@ -147,49 +147,46 @@ class DecoderBlock(layers.Layer):
                  dropout:float=0.0, # dropout on attention weights and on the residual branches
                  seed:int|None=None, # seed of the dropouts
                  **kwargs): # `name`, `dtype`, ... forwarded to `Layer`
-        super().__init__(**kwargs)
-        _check_block_args(d_model, num_heads, ff_dim, dropout)               # chapter 13's checks, as TransformerBlock
-        self.d_model, self.num_heads, self.ff_dim = d_model, num_heads, ff_dim
-        self.dropout, self.seed = float(dropout), seed
-        self.ln1 = layers.LayerNormalization(epsilon=1e-5, name="ln1")
-        self.self_attn = MultiHeadAttention(num_heads, d_model // num_heads, dropout=dropout, seed=seed, name="self_attn")
-        self.ln2 = layers.LayerNormalization(epsilon=1e-5, name="ln2")
+        super().__init__(d_model, num_heads, ff_dim, dropout, causal=True, seed=seed, **kwargs)   # checks, self-attention, FFN, norms
+        self.ln_cross = layers.LayerNormalization(epsilon=1e-5, name="ln_cross")
         self.cross_attn = MultiHeadAttention(num_heads, d_model // num_heads, dropout=dropout, seed=seed, name="cross_attn")
-        self.ln3 = layers.LayerNormalization(epsilon=1e-5, name="ln3")
-        self.ff1 = layers.Dense(ff_dim, activation="gelu", name="ff1")
-        self.ff2 = layers.Dense(d_model, name="ff2")
-        self.drop = layers.Dropout(dropout, seed=seed)
 
     def build(self, x_shape, context_shape): # (B, T, d_model), (B, S, d_model)
         for n, s in (("x", x_shape), ("context", context_shape)):
             if len(s) != 3 or s[-1] != self.d_model:
                 raise ValueError(f"Expected {n} of shape (batch, length, d_model={self.d_model}). Received: {n}.shape={tuple(s)}")
-        self.ln1.build(x_shape); self.self_attn.build(x_shape)
-        self.ln2.build(x_shape); self.cross_attn.build(x_shape, context_shape)
-        self.ln3.build(x_shape); self.ff1.build(x_shape); self.ff2.build(tuple(x_shape[:-1]) + (self.ff_dim,))
+        super().build(x_shape)                                                 # the self-attention and feed-forward halves
+        self.ln_cross.build(x_shape); self.cross_attn.build(x_shape, context_shape)
 
     def call(self, x, # (B, T, d_model) the target so far
              context, # (B, S, d_model) the encoder's output
              context_mask=None, # e.g. the (B, 1, S) source padding mask; True = may attend
              return_attention_scores:bool=False, # also return the (B, num_heads, T, S) cross-attention weights
              training=None):
-        h = self.self_attn(self.ln1(x), use_causal_mask=True, training=training)
-        x = x + self.drop(h, training=training)                                           # causal self-attention
-        h = self.cross_attn(self.ln2(x), context, attention_mask=context_mask,
+        x = self.attention_sublayer(x, training=training)                                 # causal self-attention
+        h = self.cross_attn(self.ln_cross(x), context, attention_mask=context_mask,
                             return_attention_scores=return_attention_scores, training=training)
         if return_attention_scores: h, weights = h
         x = x + self.drop(h, training=training)                                           # cross-attention
-        h = self.ff2(self.ff1(self.ln3(x)))
-        x = x + self.drop(h, training=training)                                           # feed-forward
+        x = self.feed_forward_sublayer(x, training=training)                              # feed-forward
         return (x, weights) if return_attention_scores else x
+
+    # the output depends on `return_attention_scores`, so let Keras trace `call` instead of TransformerBlock's shape rule
+    compute_output_shape = layers.Layer.compute_output_shape
 
     def cross_attention_scores(self, x, context, context_mask=None):
         "The (B, num_heads, T, S) cross-attention weights this block computes (inference mode)"
         return self(x, context, context_mask=context_mask, return_attention_scores=True)[1]
 
+    def macs(self, input_shapes) -> int:
+        "Multiply-accumulates per example for per-example shapes [(T, d_model), (S, d_model)]: the causal block plus cross-attention"
+        (T, d), (S, _) = input_shapes[0], input_shapes[1]
+        return super().macs(input_shapes[:1]) + attention_cost(T, d, self.num_heads, kv_len=S)["macs"]
+
     def get_config(self):
-        return {**super().get_config(), "d_model": self.d_model, "num_heads": self.num_heads, "ff_dim": self.ff_dim,
-                "dropout": self.dropout, "seed": self.seed}
+        config = super().get_config()
+        del config["causal"]                                                    # always causal
+        return config
 
 # %% ../../nbs/24_applications.translation.ipynb #362fbbd3
 def build_translator(src_vocab_size:int, # number of source ids
@@ -310,8 +307,7 @@ def beam_search(model:keras.Model, # a `build_translator` model
     "Translate with beam search: one list of target ids per sentence (the best finished beam), `[END]` not included"
     src, T, max_len = _check_decode_args(model, src_ids, max_len)
     K = check_int("beam_width", beam_width)
-    if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)) or length_penalty < 0:
-        raise ValueError(f"Expected length_penalty to be a number >= 0. Received: length_penalty={length_penalty!r}")
+    check_number("length_penalty", length_penalty, low=0)
     B = len(src)
     src_k = np.repeat(src, K, axis=0)                                        # (B*K, S): every beam reads its sentence
     tokens = np.zeros((B, K, T + 1), "int32"); tokens[..., 0] = START

@@ -10,21 +10,12 @@ import numpy as np
 import keras
 from keras import layers
 from ..core import *
+from ..architectures.cnn import conv_bn, residual_block
 
 # %% auto #0
-__all__ = ['augmenter', 'residual_block', 'build_resnet', 'warmup_cosine', 'predict_tta', 'per_class_accuracy',
-           'confident_mistakes']
+__all__ = ['augmenter', 'build_resnet', 'predict_tta', 'confident_mistakes']
 
 # %% ../../nbs/20_applications.vision.ipynb #05ce3fd7
-def _check_image_shape(input_shape):
-    "`input_shape` as a (height, width, channels) tuple of positive integers; `ValueError` naming it otherwise"
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
-    if not isinstance(shape, tuple) or len(shape) != 3 or not all(
-            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in shape):
-        raise ValueError(f"Expected input_shape to be (height, width, channels) with positive integers. "
-                         f"Received: input_shape={input_shape!r}")
-    return tuple(int(n) for n in shape)
-
 def augmenter(input_shape=(32, 32, 3), # (height, width, channels) of one image
               max_shift:int=4, # largest shift in pixels along each axis; 0: no shifts
               flip:bool=True, # random left-right mirror images
@@ -33,42 +24,17 @@ def augmenter(input_shape=(32, 32, 3), # (height, width, channels) of one image
               name:str="augment",
              ) -> keras.Sequential:
     "Training-time augmentation: random left-right flips and random shifts of up to `max_shift` pixels"
-    H, W, _ = _check_image_shape(input_shape)
+    H, W, _ = check_image_shape(input_shape)
     max_shift = check_int("max_shift", max_shift, 0)
     if max_shift >= min(H, W):
         raise ValueError(f"Expected 0 <= max_shift < {min(H, W)} (the image side). Received: max_shift={max_shift}")
-    if fill_mode not in ("reflect", "constant", "nearest", "wrap"):
-        raise ValueError(f"Expected fill_mode to be 'reflect', 'constant', 'nearest' or 'wrap'. Received: fill_mode={fill_mode!r}")
+    check_choice("fill_mode", fill_mode, ("reflect", "constant", "nearest", "wrap"))
     aug = []
     if flip: aug.append(layers.RandomFlip("horizontal", seed=seed, name=f"{name}_flip"))
     if max_shift: aug.append(layers.RandomTranslation(max_shift / H, max_shift / W, fill_mode=fill_mode,
                                                       interpolation="nearest", seed=None if seed is None else seed + 1,
                                                       name=f"{name}_shift"))
     return keras.Sequential(aug or [layers.Identity(name=f"{name}_identity")], name=name)
-
-# %% ../../nbs/20_applications.vision.ipynb #3330f797
-def _conv_bn(x, filters:int, kernel_size:int, strides:int, name:str, relu:bool=True):
-    "conv (no bias: BN has its own shift) -> batch norm (-> ReLU)"
-    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
-    return layers.Activation("relu", name=f"{name}_relu")(x) if relu else x
-
-def residual_block(x, # (batch, height, width, channels) tensor, e.g. a `keras.Input`
-                   filters:int|None=None, # output channels; default: the input's
-                   strides:int=1, # 2 halves the height and width
-                   kernel_size:int=3, # window of the two convolutions
-                   name:str="res", # prefix of the layer names
-                  ):
-    "He et al.'s basic block: ReLU(shortcut(x) + BN(conv(ReLU(BN(conv(x)))))); the shortcut projects (1x1 conv + BN) when the shape changes"
-    if len(x.shape) != 4:
-        raise ValueError(f"Expected x to have rank 4 (batch, height, width, channels). Received: x.shape={tuple(x.shape)}")
-    filters = x.shape[-1] if filters is None else check_int("filters", filters)
-    strides, kernel_size = check_int("strides", strides), check_int("kernel_size", kernel_size)
-    y = _conv_bn(x, filters, kernel_size, strides, f"{name}_1")
-    y = _conv_bn(y, filters, kernel_size, 1, f"{name}_2", relu=False)
-    shortcut = x if strides == 1 and x.shape[-1] == filters else _conv_bn(x, filters, 1, strides, f"{name}_proj", relu=False)
-    y = layers.Add(name=f"{name}_add")([shortcut, y])
-    return layers.Activation("relu", name=f"{name}_out")(y)
 
 # %% ../../nbs/20_applications.vision.ipynb #daa5761b
 def build_resnet(input_shape=(32, 32, 3), # (height, width, channels) of one image, pixels in [0, 1]
@@ -80,12 +46,12 @@ def build_resnet(input_shape=(32, 32, 3), # (height, width, channels) of one ima
                  name:str="resnet", # model name, and prefix of the layer names
                 ) -> keras.Model:
     "A ResNet-9-style classifier: augmentation, stem conv, [conv-BN-ReLU, 2x2 max pool, `residual_block`s] per stage, global max pool, softmax"
-    shape = _check_image_shape(input_shape)
+    shape = check_image_shape(input_shape)
     check_int("num_classes", num_classes, 2)
     for arg, v, low in (("widths", widths, 1), ("blocks", blocks, 0)):
-        if not isinstance(v, (tuple, list)) or not v or not all(
-                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= low for n in v):
+        if not isinstance(v, (tuple, list)) or not v:
             raise ValueError(f"Expected {arg} to be a non-empty sequence of integers >= {low}. Received: {arg}={v!r}")
+        for j, n in enumerate(v): check_int(f"{arg}[{j}]", n, low)
     if len(blocks) != len(widths) - 1:
         raise ValueError(f"Expected one entry of blocks per stage, len(blocks) == len(widths) - 1 = {len(widths) - 1}. "
                          f"Received: blocks={tuple(blocks)}")
@@ -94,28 +60,14 @@ def build_resnet(input_shape=(32, 32, 3), # (height, width, channels) of one ima
                          f"stages of 2x2 pooling. Received: input_shape={shape}")
     inputs = keras.Input(shape=shape, name=f"{name}_input")
     x = augmenter(shape, max_shift, flip, name=f"{name}_augment")(inputs) if max_shift or flip else inputs
-    x = _conv_bn(x, int(widths[0]), 3, 1, f"{name}_stem")
+    x = conv_bn(x, int(widths[0]), 3, 1, f"{name}_stem")
     for i, (w, b) in enumerate(zip(widths[1:], blocks), start=1):
-        x = _conv_bn(x, int(w), 3, 1, f"{name}_stage{i}")
+        x = conv_bn(x, int(w), 3, 1, f"{name}_stage{i}")
         x = layers.MaxPooling2D(2, name=f"{name}_stage{i}_pool")(x)
         for j in range(1, int(b) + 1): x = residual_block(x, name=f"{name}_stage{i}_block{j}")
     x = layers.GlobalMaxPooling2D(name=f"{name}_gpool")(x)
     outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name=f"{name}_output")(x)
     return keras.Model(inputs, outputs, name=name)
-
-# %% ../../nbs/20_applications.vision.ipynb #72e90465
-def warmup_cosine(lr:float, # the peak learning rate, reached at the end of the warm-up
-                  total_steps:int, # optimizer steps of the whole run (epochs * batches per epoch)
-                  warmup:float=0.2, # fraction of the steps spent warming up, in [0, 1)
-                  start_factor:float=0.1, # the warm-up starts at `start_factor * lr`
-                 ) -> keras.optimizers.schedules.LearningRateSchedule:
-    "Learning rate that rises linearly to `lr` over the first `warmup` of `total_steps`, then decays to 0 along a cosine"
-    check_positive("lr", lr)
-    total_steps = check_int("total_steps", total_steps)
-    warmup, start_factor = check_rate("warmup", warmup), check_rate("start_factor", start_factor)
-    w = int(round(warmup * total_steps))
-    if w == 0: return keras.optimizers.schedules.CosineDecay(float(lr), total_steps)
-    return keras.optimizers.schedules.CosineDecay(start_factor * lr, total_steps - w, warmup_target=float(lr), warmup_steps=w)
 
 # %% ../../nbs/20_applications.vision.ipynb #106d4d93
 def _shift(X, dy:int, dx:int):
@@ -143,19 +95,6 @@ def predict_tta(model, # a classifier with softmax outputs
     return np.mean([np.asarray(model.predict(v, batch_size=batch_size, verbose=0), "float32") for v in views], axis=0)
 
 # %% ../../nbs/20_applications.vision.ipynb #90838eac
-def per_class_accuracy(y_true, # (N,) integer labels
-                       y_pred, # (N,) predicted labels
-                       num_classes:int|None=None, # default: 1 + the largest label seen
-                      ) -> np.ndarray:
-    "Fraction of each class's examples predicted correctly (NaN for a class with no examples): (num_classes,)"
-    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"Expected y_true and y_pred to have the same length. Received: len(y_true)={len(y_true)}, len(y_pred)={len(y_pred)}")
-    k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if num_classes is None else check_int("num_classes", num_classes)
-    total = np.bincount(y_true, minlength=k)[:k]
-    right = np.bincount(y_true[y_true == y_pred], minlength=k)[:k]
-    with np.errstate(invalid="ignore", divide="ignore"): return np.where(total > 0, right / total, np.nan)
-
 def confident_mistakes(probs, # (N, num_classes) predicted probabilities
                        y_true, # (N,) integer labels
                        k:int=16, # how many to return

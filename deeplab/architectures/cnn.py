@@ -13,19 +13,15 @@ from ..core import *
 
 # %% auto #0
 __all__ = ['conv_output_size', 'im2col', 'conv2d', 'max_pool2d', 'ScratchConv2D', 'receptive_field', 'build_cnn',
-           'sensitivity_map']
+           'sensitivity_map', 'occlusion_map', 'conv_bn', 'residual_block']
 
 # %% ../../nbs/11_architectures.cnn.ipynb #75bb94c8
 def _pair(value, name:str) -> tuple[int, int]:
-    "`value` as a (height, width) pair of positive integers; `ValueError` naming `name` otherwise"
-    v = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(v) != 2 or not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and a > 0 for a in v):
+    "`value` as a (height, width) pair of positive integers; `ValueError` naming `name` (or the bad element) otherwise"
+    if not isinstance(value, (tuple, list)): return (check_int(name, value),) * 2
+    if len(value) != 2:
         raise ValueError(f"Expected {name} to be a positive integer or a pair of positive integers. Received: {name}={value!r}")
-    return int(v[0]), int(v[1])
-
-def _check_padding(padding):
-    if padding not in ("valid", "same"):
-        raise ValueError(f"Expected padding to be 'valid' or 'same'. Received: padding={padding!r}")
+    return check_int(f"{name}[0]", value[0]), check_int(f"{name}[1]", value[1])
 
 def conv_output_size(n:int, # input size along one axis (pixels)
                      kernel_size:int, # window size along that axis
@@ -34,7 +30,7 @@ def conv_output_size(n:int, # input size along one axis (pixels)
                     ) -> int:
     "Number of window positions along an axis of `n` pixels"
     (k, _), (s, _) = _pair(kernel_size, "kernel_size"), _pair(strides, "strides")
-    _check_padding(padding)
+    check_choice("padding", padding, ("valid", "same"))
     return -(-n // s) if padding == "same" else (n - k) // s + 1
 
 def _same_pads(n, k, s):
@@ -55,7 +51,7 @@ def im2col(x, # (batch, height, width, channels) images
     if len(x.shape) != 4:
         raise ValueError(f"Expected x to have rank 4 (batch, height, width, channels). Received: x.shape={tuple(x.shape)}")
     (kh, kw), (sh, sw) = _pair(kernel_size, "kernel_size"), _pair(strides, "strides")
-    _check_padding(padding)
+    check_choice("padding", padding, ("valid", "same"))
     H, W = x.shape[1], x.shape[2]
     if padding == "same":
         (pt, pb), (pl, pr) = _same_pads(H, kh, sh), _same_pads(W, kw, sw)
@@ -120,9 +116,7 @@ class ScratchConv2D(layers.Layer):
                  kernel_initializer="glorot_uniform",
                  **kwargs): # `name`, `dtype`, ... forwarded to `Layer`
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"Expected filters to be a positive integer. Received: filters={filters!r}")
-        _check_padding(padding)
+        check_int("filters", filters); check_choice("padding", padding, ("valid", "same"))
         self.filters, self.padding, self.use_bias = int(filters), padding, use_bias
         self.kernel_size, self.strides = _pair(kernel_size, "kernel_size"), _pair(strides, "strides")
         self.activation = keras.activations.get(activation)
@@ -182,9 +176,7 @@ def receptive_field(spec, # a keras.Model, or a list of (kernel_size, stride) or
         steps = [s if len(s) == 3 else (f"layer{i + 1}", *s) for i, s in enumerate(spec)]
     rf, jump, start, out = 1, 1, 0.5, []
     for name, k, s in steps:
-        for arg, v in (("kernel_size", k), ("stride", s)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
-                raise ValueError(f"Expected {arg} of {name} to be a positive integer. Received: {arg}={v!r}")
+        k, s = check_int(f"{name}'s kernel_size", k), check_int(f"{name}'s stride", s)
         rf, start, jump = rf + (k - 1) * jump, start + (k - 1) / 2 * jump, jump * s
         out.append(dict(layer=name, kernel_size=int(k), stride=int(s), rf=int(rf), jump=int(jump), start=start))
     return out
@@ -202,18 +194,16 @@ def build_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
               name:str="cnn", # model name, and prefix of the layer names
              ) -> keras.Model:
     "A CNN classifier: [conv (+BN) -> ReLU -> 2x2 max-pool] per entry of `filters`, flatten, dense, dropout, softmax"
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
-    if not isinstance(shape, tuple) or len(shape) != 3 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in shape):
-        raise ValueError(f"Expected input_shape to be (height, width, channels) with positive integers. Received: input_shape={input_shape!r}")
+    shape = check_image_shape(input_shape)
     check_int("num_classes", num_classes, 2)
-    if isinstance(filters, (int, np.integer)) or not isinstance(filters, (tuple, list)) or not filters or not all(
-            isinstance(f, (int, np.integer)) and not isinstance(f, bool) and f > 0 for f in filters):
+    if not isinstance(filters, (tuple, list)) or not filters:
         raise ValueError(f"Expected filters to be a non-empty sequence of positive integers. Received: filters={filters!r}")
+    for j, f in enumerate(filters): check_int(f"filters[{j}]", f)
     check_int("kernel_size", kernel_size)
     if dense_units is not None: check_int("dense_units", dense_units)
     check_rate("dropout", dropout)
     check_rate("bn_momentum", bn_momentum)
-    _check_padding(padding)
+    check_choice("padding", padding, ("valid", "same"))
     size = min(shape[:2])
     for i in range(len(filters)):
         size = conv_output_size(size, kernel_size, 1, padding) // 2
@@ -245,7 +235,7 @@ def sensitivity_map(model:keras.Model, # a model on images
     x = np.asarray(x, "float32")
     if x.ndim != 3:
         raise ValueError(f"Expected x to be one image of rank 3 (height, width, channels). Received: x.shape={x.shape}")
-    if not eps > 0: raise ValueError(f"Expected eps to be positive. Received: eps={eps!r}")
+    check_positive("eps", eps)
     probe = keras.Model(model.input, model.get_layer(layer_name).output)
     H, W, C = x.shape
     bumps = np.eye(H * W, dtype="float32").reshape(H * W, H, W, 1) * eps           # one nudged pixel per image
@@ -255,3 +245,61 @@ def sensitivity_map(model:keras.Model, # a model on images
     out = np.abs(y - base[ci, cj]).sum(-1)                                        # change of the centre unit
     out = out[:H * W] + out[H * W:]
     return out.reshape(H, W)
+
+# %% ../../nbs/11_architectures.cnn.ipynb #95353aa9
+def occlusion_map(model:keras.Model, # a classifier on images
+                  x, # one image, (height, width, channels), as the model expects it
+                  class_id:int|None=None, # the class whose probability is watched; default: the predicted one
+                  patch:int=8, # side of the grey square
+                  stride:int=4, # step between squares
+                  fill:float|None=None, # value of the square; default: the image's mean
+                 ) -> np.ndarray:
+    "Per pixel, the mean fall in the class probability when a `patch` square covering it is greyed out"
+    x = np.asarray(x, "float32")
+    if x.ndim != 3:
+        raise ValueError(f"Expected x to be one image of rank 3 (height, width, channels). Received: x.shape={x.shape}")
+    H, W, _ = x.shape
+    check_int("patch", patch); check_int("stride", stride)
+    if patch > min(H, W):
+        raise ValueError(f"Expected patch to fit in the image ({H}x{W}). Received: patch={patch}")
+    fill = float(x.mean()) if fill is None else fill
+    base = np.asarray(model.predict(x[None], verbose=0))[0]
+    k = int(base.argmax()) if class_id is None else int(class_id)
+    corners = [(i, j) for i in range(0, H - patch + 1, stride) for j in range(0, W - patch + 1, stride)]
+    batch = np.repeat(x[None], len(corners), axis=0)
+    for n, (i, j) in enumerate(corners): batch[n, i:i + patch, j:j + patch] = fill
+    drop = base[k] - np.asarray(model.predict(batch, batch_size=256, verbose=0))[:, k]
+    total, count = np.zeros((H, W)), np.zeros((H, W))
+    for d, (i, j) in zip(drop, corners):
+        total[i:i + patch, j:j + patch] += d; count[i:i + patch, j:j + patch] += 1
+    return total / np.maximum(count, 1)
+
+# %% ../../nbs/11_architectures.cnn.ipynb #cfac2d2b
+def conv_bn(x, # (batch, height, width, channels) tensor, e.g. a `keras.Input`
+            filters:int, # output channels
+            kernel_size:int=3, # square window
+            strides:int=1, # step of the window ('same' padding: 2 halves the height and width)
+            name:str="conv_bn", # prefix of the layer names: `{name}_conv`, `{name}_bn`, `{name}_relu`
+            relu:bool=True, # end with a ReLU
+           ):
+    "conv (no bias: BN has its own shift) -> batch norm (-> ReLU)"
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x) if relu else x
+
+def residual_block(x, # (batch, height, width, channels) tensor, e.g. a `keras.Input`
+                   filters:int|None=None, # output channels; default: the input's
+                   strides:int=1, # 2 halves the height and width
+                   kernel_size:int=3, # window of the two convolutions
+                   name:str="res", # prefix of the layer names
+                  ):
+    "He et al.'s basic block: ReLU(shortcut(x) + BN(conv(ReLU(BN(conv(x)))))); the shortcut projects (1x1 conv + BN) when the shape changes"
+    if len(x.shape) != 4:
+        raise ValueError(f"Expected x to have rank 4 (batch, height, width, channels). Received: x.shape={tuple(x.shape)}")
+    filters = x.shape[-1] if filters is None else check_int("filters", filters)
+    strides, kernel_size = check_int("strides", strides), check_int("kernel_size", kernel_size)
+    y = conv_bn(x, filters, kernel_size, strides, f"{name}_1")
+    y = conv_bn(y, filters, kernel_size, 1, f"{name}_2", relu=False)
+    shortcut = x if strides == 1 and x.shape[-1] == filters else conv_bn(x, filters, 1, strides, f"{name}_proj", relu=False)
+    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    return layers.Activation("relu", name=f"{name}_out")(y)

@@ -57,12 +57,9 @@ def _check_units(hidden_units, num_classes):
     "Validate layer sizes shared by `NumpyMLP` and `build_mlp`; return `hidden_units` as a tuple of ints"
     if isinstance(hidden_units, (int, np.integer)): hidden_units = (hidden_units,)
     hidden_units = tuple(hidden_units)
-    for u in hidden_units:
-        if isinstance(u, bool) or not isinstance(u, (int, np.integer)) or u <= 0:
-            raise ValueError(f"Expected hidden_units to be positive integers. Received: hidden_units={hidden_units}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-        raise ValueError(f"Expected num_classes to be an integer >= 2. Received: num_classes={num_classes!r}")
-    return tuple(int(u) for u in hidden_units)
+    hidden_units = tuple(check_int(f"hidden_units[{k}]", u) for k, u in enumerate(hidden_units))
+    check_int("num_classes", num_classes, low=2)
+    return hidden_units
 
 # %% ../../nbs/10_architectures.mlp.ipynb #d51fe125
 class NumpyMLP:
@@ -75,11 +72,9 @@ class NumpyMLP:
                  seed:int=0, # seed of the weight initialisation
                  dtype:str="float64", # float64 for gradient checks, float32 for speed
                 ):
-        if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim <= 0:
-            raise ValueError(f"Expected input_dim to be a positive integer. Received: input_dim={input_dim!r}")
+        check_int("input_dim", input_dim)
         hidden_units = _check_units(hidden_units, num_classes)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"Expected activation to be one of {sorted(ACTIVATIONS)}. Received: activation={activation!r}")
+        check_choice("activation", activation, sorted(ACTIVATIONS))
         self.input_dim, self.hidden_units, self.num_classes = int(input_dim), hidden_units, int(num_classes)
         self.activation, self.dtype = activation, np.dtype(dtype)
         sizes = [self.input_dim, *hidden_units, self.num_classes]
@@ -159,11 +154,8 @@ class NumpyMLP:
             seed:int=0, # seed of the shuffling
            ) -> dict:
         "Train with mini-batch SGD; return a history dict with per-epoch mean `loss` and `accuracy`"
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Expected epochs to be a non-negative integer. Received: epochs={epochs!r}")
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
-                                       or batch_size <= 0):
-            raise ValueError(f"Expected batch_size to be a positive integer or None. Received: batch_size={batch_size!r}")
+        check_int("epochs", epochs, low=0)
+        if batch_size is not None: check_int("batch_size", batch_size)
         X, y = np.asarray(X), np.asarray(y)
         n = len(X); bs = n if batch_size is None else batch_size
         rng, hist = np.random.default_rng(seed), {"loss": [], "accuracy": []}

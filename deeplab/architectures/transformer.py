@@ -12,6 +12,7 @@ import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
 from ..core import *
+from ..cost import attention_cost, dense_cost
 
 # %% auto #0
 __all__ = ['IGNORE', 'scaled_dot_product_attention', 'causal_mask', 'MultiHeadAttention', 'sinusoidal_positions',
@@ -131,6 +132,12 @@ class MultiHeadAttention(layers.Layer):
         if self.bo is not None: y = y + self.bo
         return (y, weights) if return_attention_scores else y
 
+    def macs(self, input_shapes) -> int:
+        "Multiply-accumulates per example for per-example input shapes [(T_q, d), (T_k, d_v)?] (`deeplab.cost.model_cost` calls it)"
+        q = input_shapes[0]; v = input_shapes[1] if len(input_shapes) > 1 else q
+        return attention_cost(q[0], q[-1], self.num_heads, self.key_dim, self.value_dim, v[0], self.use_bias,
+                              self.output_dim, v[-1])["macs"]
+
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
@@ -160,8 +167,7 @@ class PositionalEmbedding(layers.Layer):
                  **kwargs): # `name`, `dtype`, ... forwarded to `Layer`
         super().__init__(**kwargs)
         check_int("vocab_size", vocab_size); check_int("max_len", max_len); check_int("d_model", d_model)
-        if kind not in ("learned", "sinusoidal"):
-            raise ValueError(f"Expected kind to be 'learned' or 'sinusoidal'. Received: kind={kind!r}")
+        check_choice("kind", kind, ("learned", "sinusoidal"))
         self.vocab_size, self.max_len, self.d_model, self.kind = vocab_size, max_len, d_model, kind
 
     def build(self, input_shape): # (B, T)
@@ -181,6 +187,8 @@ class PositionalEmbedding(layers.Layer):
         return tok + self.position[None, :ops.shape(ids)[1]]            # + (1, T, d_model)
 
     def compute_output_shape(self, input_shape): return tuple(input_shape) + (self.d_model,)
+
+    def macs(self, input_shapes) -> int: return 0   # a table lookup and an addition: no multiply-accumulates
 
     def get_config(self):
         return {**super().get_config(), "vocab_size": self.vocab_size, "max_len": self.max_len,
@@ -225,10 +233,21 @@ class TransformerBlock(layers.Layer):
     def call(self, x, # (B, T, d_model)
              attention_mask=None, # e.g. a (B, 1, T) padding mask; True = may attend
              training=None):
+        x = self.attention_sublayer(x, attention_mask, training)
+        return self.feed_forward_sublayer(x, training)
+
+    def attention_sublayer(self, x, # (B, T, d_model)
+                           attention_mask=None, # True = may attend; the causal mask is added when `causal`
+                           training=None):
+        "The first half of the block: `x + Dropout(MHA(LN1(x)))`, self-attention with its residual connection"
         h = self.attn(self.ln1(x), attention_mask=attention_mask, use_causal_mask=self.causal, training=training)
-        x = x + self.drop(h, training=training)                         # attention sub-layer
+        return x + self.drop(h, training=training)
+
+    def feed_forward_sublayer(self, x, # (B, T, d_model)
+                              training=None):
+        "The second half of the block: `x + Dropout(FFN(LN2(x)))`, the position-wise network with its residual connection"
         h = self.ff2(self.ff1(self.ln2(x)))
-        return x + self.drop(h, training=training)                      # feed-forward sub-layer
+        return x + self.drop(h, training=training)
 
     def attention_scores(self, x, attention_mask=None):
         "The (B, num_heads, T, T) attention weights this block computes for its input `x`"
@@ -236,6 +255,12 @@ class TransformerBlock(layers.Layer):
                          return_attention_scores=True)[1]
 
     def compute_output_shape(self, input_shape): return input_shape
+
+    def macs(self, input_shapes) -> int:
+        "Multiply-accumulates per example for a per-example input shape (T, d_model): self-attention plus the feed-forward network"
+        T, d = input_shapes[0]
+        return (attention_cost(T, d, self.num_heads)["macs"] + dense_cost(d, self.ff_dim, T)["macs"]
+                + dense_cost(self.ff_dim, d, T)["macs"])
 
     def get_config(self):
         return {**super().get_config(), "d_model": self.d_model, "num_heads": self.num_heads,
@@ -245,8 +270,7 @@ class TransformerBlock(layers.Layer):
 def _transformer(vocab_in, vocab_out, context, d_model, num_heads, num_layers, ff_dim, dropout, causal, positions, name):
     check_int("context", context); check_int("num_layers", num_layers)
     _check_block_args(d_model, num_heads, ff_dim, dropout)
-    if positions not in ("learned", "sinusoidal"):
-        raise ValueError(f"Expected positions to be 'learned' or 'sinusoidal'. Received: positions={positions!r}")
+    check_choice("positions", positions, ("learned", "sinusoidal"))
     ids = keras.Input(shape=(context,), dtype="int32", name="ids")
     x = PositionalEmbedding(vocab_in, context, d_model, kind=positions, name=f"{name}_embed")(ids)
     x = layers.Dropout(dropout, name=f"{name}_embed_drop")(x)
@@ -295,8 +319,7 @@ def mask_tokens(ids, # (N, T) integer token ids
                ) -> tuple[np.ndarray, np.ndarray]:
     "BERT masking: returns inputs X (picked positions: 80% [MASK], 10% random, 10% kept) and targets Y (`IGNORE` where not picked)"
     check_int("vocab_size", vocab_size)
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < 1:
-        raise ValueError(f"Expected 0 < rate < 1. Received: rate={rate!r}")
+    if check_rate("rate", rate) == 0: raise ValueError(f"Expected 0 < rate < 1 (0 picks nothing to predict). Received: rate={rate!r}")
     ids = np.asarray(ids)
     if ids.ndim != 2:
         raise ValueError(f"Expected ids of rank 2 (N, T). Received: ids.shape={ids.shape}")

@@ -12,137 +12,12 @@ import keras
 from keras import layers
 from ..core import *
 from ..architectures.cnn import build_cnn
+from ..cost import model_cost
+from ..train import warmup_cosine
 
 # %% auto #0
-__all__ = ['RECIPES', 'dense_cost', 'conv2d_cost', 'attention_cost', 'model_cost', 'peak_gflops', 'bandwidth_gbs', 'throughput',
-           'build_keras_io_cnn', 'build_fast_cnn', 'make_recipe', 'time_to_accuracy', 'roofline_points',
-           'plot_roofline']
-
-# %% ../../nbs/31_challenges.compute.ipynb #c3100008
-def _shape3(name, shape):
-    if not isinstance(shape, (tuple, list)) or len(shape) != 3 or not all(
-            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in shape):
-        raise ValueError(f"Expected {name} to be (height, width, channels) with positive integers. Received: {name}={shape!r}")
-    return tuple(int(n) for n in shape)
-
-def dense_cost(in_features:int, # size of the last axis of the input
-               units:int, # outputs of the layer
-               tokens:int=1, # positions the layer is applied to (sequence length for (batch, T, d) inputs)
-               use_bias:bool=True,
-              ) -> dict:
-    "Parameters and multiply-accumulates (MACs) per example of a `Dense` layer: `y = x @ W + b`"
-    d, u, t = check_int("in_features", in_features), check_int("units", units), check_int("tokens", tokens)
-    return dict(params=d * u + (u if use_bias else 0), macs=t * d * u, output_shape=(u,) if t == 1 else (t, u))
-
-def conv2d_cost(input_shape, # (height, width, in_channels) of one example
-                filters:int, # output channels
-                kernel_size=3, # int or (kh, kw)
-                strides=1, # int or (sh, sw)
-                padding:str="valid", # 'valid' or 'same'
-                use_bias:bool=True,
-                groups:int=1, # 1: ordinary convolution; in_channels with depth_multiplier filters: depthwise
-               ) -> dict:
-    "Parameters and MACs per example of a 2-D convolution: each output pixel costs kh * kw * in_channels / groups MACs per filter"
-    H, W, C = _shape3("input_shape", input_shape)
-    f, g = check_int("filters", filters), check_int("groups", groups)
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, (int, np.integer)) else tuple(kernel_size)
-    sh, sw = (strides, strides) if isinstance(strides, (int, np.integer)) else tuple(strides)
-    for arg, v in (("kernel_size", kh), ("kernel_size", kw), ("strides", sh), ("strides", sw)): check_int(arg, v)
-    if padding not in ("valid", "same"):
-        raise ValueError(f"Expected padding to be 'valid' or 'same'. Received: padding={padding!r}")
-    if C % g or f % g:
-        raise ValueError(f"Expected groups to divide in_channels={C} and filters={f}. Received: groups={g}")
-    if padding == "same": oh, ow = -(-H // sh), -(-W // sw)
-    else: oh, ow = (H - kh) // sh + 1, (W - kw) // sw + 1
-    if oh < 1 or ow < 1:
-        raise ValueError(f"Expected the kernel {(kh, kw)} to fit in the input with padding='valid'. Received: input_shape={(H, W, C)}")
-    per_filter = kh * kw * (C // g)
-    return dict(params=per_filter * f + (f if use_bias else 0), macs=oh * ow * f * per_filter, output_shape=(oh, ow, f))
-
-def attention_cost(seq_len:int, # T_q, the number of queries
-                   d_model:int, # size of the query (and key/value) vectors
-                   num_heads:int, # h
-                   key_dim:int|None=None, # size of each head's queries and keys; default d_model // num_heads
-                   value_dim:int|None=None, # size of each head's values; default key_dim
-                   kv_len:int|None=None, # T_k, the number of keys; default seq_len (self-attention)
-                   use_bias:bool=True,
-                   output_dim:int|None=None, # default d_model
-                   kv_features:int|None=None, # size of the key and value input vectors; default d_model
-                  ) -> dict:
-    "Parameters and MACs per example of multi-head attention: four projections plus the two T_q x T_k products"
-    T, d, h = check_int("seq_len", seq_len), check_int("d_model", d_model), check_int("num_heads", num_heads)
-    if key_dim is None and d % h:
-        raise ValueError(f"Expected num_heads to divide d_model={d} when key_dim is not given. Received: num_heads={h}")
-    dk = d // h if key_dim is None else check_int("key_dim", key_dim)
-    dv = dk if value_dim is None else check_int("value_dim", value_dim)
-    S = T if kv_len is None else check_int("kv_len", kv_len)
-    do = d if output_dim is None else check_int("output_dim", output_dim)
-    e = d if kv_features is None else check_int("kv_features", kv_features)
-    params = d * h * dk + e * h * dk + e * h * dv + h * dv * do + ((2 * h * dk + h * dv + do) if use_bias else 0)
-    proj = T * d * h * dk + S * e * h * dk + S * e * h * dv + T * h * dv * do     # Q, K, V and output projections
-    mix = h * T * S * dk + h * T * S * dv                                          # Q K^T and weights @ V
-    return dict(params=params, macs=proj + mix, projection_macs=proj, attention_macs=mix, output_shape=(T, do))
-
-# %% ../../nbs/31_challenges.compute.ipynb #c3100016
-def _shapes(layer):
-    "Per-example input shapes of a layer called once in a functional model"
-    x = layer.input
-    xs = x if isinstance(x, (list, tuple)) else [x]
-    return [tuple(int(n) for n in t.shape[1:]) for t in xs]
-
-def _size(shape): return int(np.prod(shape)) if shape else 1
-
-def _layer_rows(layer, prefix=""):
-    "Cost rows of one layer (several for a nested model)"
-    from deeplab.architectures.transformer import MultiHeadAttention as DeeplabMHA, TransformerBlock, PositionalEmbedding
-    name, kind = prefix + layer.name, type(layer).__name__
-    if isinstance(layer, keras.Model):
-        return [r for l in layer.layers for r in _layer_rows(l, f"{name}/")]
-    if isinstance(layer, keras.layers.InputLayer): return []
-    ins = _shapes(layer)
-    out = tuple(int(n) for n in layer.output.shape[1:])
-    cfg, macs = layer.get_config(), 0
-    if cfg.get("data_format", "channels_last") != "channels_last":
-        raise ValueError(f"Expected channels_last layers. Received: layer {name!r} with data_format={cfg['data_format']!r}")
-    if isinstance(layer, keras.layers.Dense):
-        macs = dense_cost(ins[0][-1], cfg["units"], _size(ins[0][:-1]), cfg["use_bias"])["macs"]
-    elif isinstance(layer, keras.layers.DepthwiseConv2D):
-        C = ins[0][-1]
-        macs = conv2d_cost(ins[0], C * cfg["depth_multiplier"], cfg["kernel_size"], cfg["strides"], cfg["padding"],
-                           cfg["use_bias"], groups=C)["macs"]
-    elif isinstance(layer, keras.layers.Conv2D):
-        if tuple(cfg["dilation_rate"]) != (1, 1):
-            raise ValueError(f"Expected dilation_rate=(1, 1). Received: layer {name!r} with dilation_rate={cfg['dilation_rate']}")
-        macs = conv2d_cost(ins[0], cfg["filters"], cfg["kernel_size"], cfg["strides"], cfg["padding"], cfg["use_bias"],
-                           cfg.get("groups", 1))["macs"]
-    elif isinstance(layer, (keras.layers.MultiHeadAttention, DeeplabMHA)):
-        q, v = ins[0], ins[1] if len(ins) > 1 else ins[0]
-        d_out = cfg.get("output_dim") or (cfg.get("output_shape") or [None])[-1]
-        macs = attention_cost(q[0], q[-1], cfg["num_heads"], cfg["key_dim"], cfg["value_dim"], v[0], cfg["use_bias"],
-                              d_out, v[-1])["macs"]
-    elif isinstance(layer, TransformerBlock):
-        T, d = ins[0]
-        macs = (attention_cost(T, d, cfg["num_heads"])["macs"] + dense_cost(d, cfg["ff_dim"], T)["macs"]
-                + dense_cost(cfg["ff_dim"], d, T)["macs"])
-    elif layer.weights and not isinstance(layer, (keras.layers.BatchNormalization, keras.layers.LayerNormalization,
-                                                  keras.layers.Embedding, PositionalEmbedding)):
-        raise ValueError(f"Expected layers with a cost formula (Dense, Conv2D, DepthwiseConv2D, attention, "
-                         f"normalisation, embeddings) or without weights. Received: layer {name!r} of type {kind}")
-    return [dict(layer=name, kind=kind, params=int(layer.count_params()), macs=int(macs),
-                 inputs=sum(_size(s) for s in ins), outputs=_size(out), output_shape=out)]
-
-def model_cost(model:keras.Model, # a built functional or Sequential model
-              ):
-    "Per-layer parameters, MACs per example and activation sizes, counted from the layers' configs; totals in `params`, `macs`, `flops`"
-    from sklearn.utils import Bunch
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"Expected model to be a keras.Model. Received: {type(model).__name__}")
-    if not model.built or not model.inputs:
-        raise ValueError(f"Expected a built functional or Sequential model with known inputs. Received: model {model.name!r} "
-                         "with no inputs (call it on a keras.Input first)")
-    rows = [r for l in model.layers for r in _layer_rows(l)]
-    macs = sum(r["macs"] for r in rows)
-    return Bunch(layers=rows, params=sum(r["params"] for r in rows), macs=macs, flops=2 * macs)
+__all__ = ['RECIPES', 'peak_gflops', 'bandwidth_gbs', 'throughput', 'build_keras_io_cnn', 'build_fast_cnn', 'make_recipe',
+           'time_to_accuracy', 'roofline_points', 'plot_roofline']
 
 # %% ../../nbs/31_challenges.compute.ipynb #c3100024
 def _timed(fn, min_time:float, warmup:int=1) -> float:
@@ -182,8 +57,9 @@ def throughput(model:keras.Model, # a compiled model
                num_classes:int|None=None, # for the random targets; default: the model's output size
               ) -> dict:
     "Examples per second against batch size, on random inputs of the model's input shape: {batch_size: images/s}"
-    if not batch_sizes or not all(isinstance(b, (int, np.integer)) and not isinstance(b, bool) and b > 0 for b in batch_sizes):
+    if not isinstance(batch_sizes, (tuple, list)) or not batch_sizes:
         raise ValueError(f"Expected batch_sizes to be a non-empty sequence of positive integers. Received: batch_sizes={batch_sizes!r}")
+    for j, b in enumerate(batch_sizes): check_int(f"batch_sizes[{j}]", b)
     if train and getattr(model, "optimizer", None) is None:
         raise ValueError(f"Expected a compiled model when train=True. Received: model {model.name!r} is not compiled")
     shape = tuple(model.inputs[0].shape[1:])
@@ -226,9 +102,7 @@ def make_recipe(name:str, # a key of `RECIPES`: 'keras_io' or 'deeplab_fast'
                 input_shape=(28, 28, 1), num_classes:int=10,
                ):
     "A compiled model for a recipe (Adam; warm-up + cosine schedule and label smoothing where the recipe has them), and its batch size and epochs"
-    from deeplab.applications.vision import warmup_cosine
-    if name not in RECIPES:
-        raise ValueError(f"Expected name to be one of {sorted(RECIPES)}. Received: name={name!r}")
+    check_choice("name", name, RECIPES)
     r = RECIPES[name]
     n, epochs = check_int("n_train", n_train), check_int("epochs", epochs if epochs is not None else r["epochs"])
     steps = epochs * -(-n // r["batch_size"])

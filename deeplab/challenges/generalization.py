@@ -11,12 +11,11 @@ import numpy as np
 import keras
 from sklearn.utils import Bunch
 from ..core import *
-from ..applications.diagnosis import reliability, roc_auc
+from ..metrics import check_probs, roc_auc
 
 # %% auto #0
-__all__ = ['CORRUPTIONS', 'check_corruption', 'corrupt', 'corruption_predictions', 'corruption_table', 'top1_reliability',
-           'expected_calibration_error', 'log_probs', 'temperature_scale', 'fit_temperature', 'max_softmax',
-           'ood_auroc', 'gray_to_rgb']
+__all__ = ['CORRUPTIONS', 'check_corruption', 'corrupt', 'corruption_predictions', 'corruption_table', 'log_probs',
+           'temperature_scale', 'fit_temperature', 'max_softmax', 'ood_auroc', 'gray_to_rgb']
 
 # %% ../../nbs/33_challenges.generalization.ipynb #0f45a7d0
 CORRUPTIONS = {   # name: its parameter at severities 1..5, CIFAR-10-C's values (Hendrycks & Dietterich 2019, make_cifar_c.py)
@@ -31,11 +30,7 @@ def check_corruption(name:str, # a key of `CORRUPTIONS`
                      severity:int, # 1 (mild) to 5 (severe)
                     ) -> tuple[str, int]:
     "Return `(name, severity)`; raise a `ValueError` naming the argument unless both exist"
-    if name not in CORRUPTIONS:
-        raise ValueError(f"Expected name to be one of {', '.join(map(repr, CORRUPTIONS))}. Received: name={name!r}")
-    if isinstance(severity, bool) or not isinstance(severity, (int, np.integer)) or not 1 <= severity <= 5:
-        raise ValueError(f"Expected severity to be an integer from 1 to 5. Received: severity={severity!r}")
-    return name, int(severity)
+    return check_choice("name", name, CORRUPTIONS), check_int("severity", severity, 1, 5)
 
 def _check_uint8_images(X, name="images"):
     X = np.asarray(X)
@@ -110,40 +105,10 @@ def corruption_table(preds:dict, # from `corruption_predictions`
     clean = metric(preds[("clean", 0)], y)
     return Bunch(names=names, table=np.array([[clean] + [metric(preds[(n, s)], y) for s in range(1, 6)] for n in names]))
 
-# %% ../../nbs/33_challenges.generalization.ipynb #983c3db4
-def _check_probs(probs, y=None):
-    p = np.asarray(probs, "float64")
-    if p.ndim != 2 or p.shape[1] < 2:
-        raise ValueError(f"Expected probs of shape (N, num_classes) with num_classes >= 2. Received: probs.shape={p.shape}")
-    if y is None: return p
-    y = np.asarray(y).reshape(-1)
-    if len(y) != len(p):
-        raise ValueError(f"Expected one label per row of probs. Received: len(probs)={len(p)}, len(y)={len(y)}")
-    if len(y) and (y.min() < 0 or y.max() >= p.shape[1]):
-        raise ValueError(f"Expected labels from 0 to {p.shape[1] - 1}. Received: labels from {y.min()} to {y.max()}")
-    return p, y.astype("int64")
-
-def top1_reliability(probs, # (N, num_classes) predicted probabilities
-                     y, # (N,) integer labels
-                     n_bins:int=15, # equal-width confidence bins on [0, 1]
-                    ) -> Bunch:
-    "Reliability of the top-1 prediction: per non-empty bin `confidence`, `accuracy`, `count`; and the `ece`"
-    p, y = _check_probs(probs, y)
-    check_int("n_bins", n_bins)
-    r = reliability(p.argmax(1) == y, p.max(1), n_bins)     # lab 27a's binary version on (correct?, confidence)
-    return Bunch(confidence=r.prob_pred, accuracy=r.prob_true, count=r.count, ece=r.ece)
-
-def expected_calibration_error(probs, # (N, num_classes) predicted probabilities
-                               y, # (N,) integer labels
-                               n_bins:int=15, # equal-width confidence bins (Guo et al. use 15)
-                              ) -> float:
-    "ECE: the mean over examples of |accuracy - confidence| in their confidence bin"
-    return top1_reliability(probs, y, n_bins).ece
-
 # %% ../../nbs/33_challenges.generalization.ipynb #b7c7b232
 def log_probs(probs) -> np.ndarray:
     "`log(probs)`, floored at 1e-30: the logits up to a constant per row, which softmax ignores"
-    return np.log(np.clip(_check_probs(probs), 1e-30, 1))
+    return np.log(np.clip(check_probs(probs), 1e-30, 1))
 
 def temperature_scale(probs, # (N, num_classes) predicted probabilities
                       temperature:float, # > 1 softens, < 1 sharpens
@@ -159,7 +124,7 @@ def fit_temperature(probs, # (N, num_classes) validation-set probabilities
                    ) -> float:
     "The temperature that minimises the NLL of `temperature_scale(probs, T)` on `(probs, y)` (Guo et al., 2017)"
     from scipy.optimize import minimize_scalar
-    p, y = _check_probs(probs, y)
+    p, y = check_probs(probs, y)
     lo, hi = (check_positive("bounds", b) for b in bounds)
     z, rows = log_probs(p), np.arange(len(y))
     def nll(log_t):
@@ -171,7 +136,7 @@ def fit_temperature(probs, # (N, num_classes) validation-set probabilities
 # %% ../../nbs/33_challenges.generalization.ipynb #a741e8c8
 def max_softmax(probs) -> np.ndarray:
     "The maximum softmax probability of each row: Hendrycks & Gimpel's score for 'in-distribution'"
-    return _check_probs(probs).max(1)
+    return check_probs(probs).max(1)
 
 def ood_auroc(scores_in, # scores of in-distribution examples (higher = more in-distribution)
               scores_out, # scores of out-of-distribution examples

@@ -11,7 +11,7 @@ import keras
 from keras import layers, ops
 from scipy.stats import spearmanr
 from ..core import *
-from ..applications.medical_imaging import occlusion_map
+from ..architectures.cnn import occlusion_map
 
 # %% auto #0
 __all__ = ['input_gradients', 'logit_model', 'target_classes', 'class_scores', 'gradients', 'saliency', 'smoothgrad',
@@ -103,8 +103,7 @@ def smoothgrad(model:keras.Model, X, # (N, ...) examples
                seed:int=0, batch_size:int=64) -> np.ndarray:
     "SmoothGrad: the mean logit gradient over `num_samples` copies of each example with Gaussian noise, the shape of `X`"
     X = _batch(X); check_int("num_samples", num_samples)
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating)) or not noise >= 0:
-        raise ValueError(f"Expected noise to be a number >= 0. Received: noise={noise!r}")
+    check_number("noise", noise, low=0)
     c = target_classes(model, X, class_ids)
     axes = tuple(range(1, X.ndim))
     sigma = (noise * (X.max(axes) - X.min(axes))).reshape(-1, 1, *[1] * (X.ndim - 1))   # (N, 1, 1, ...)
@@ -162,7 +161,7 @@ def grad_cam(model:keras.Model, X, # (N, H, W, C) images
 # %% ../../nbs/32_challenges.interpretability.ipynb #f5b3ff15
 def occlusion_maps(model:keras.Model, X, # (N, H, W, C) images
                    class_ids=None, patch:int=8, stride:int=4) -> np.ndarray:
-    "Lab 27b's `occlusion_map` for each image: the fall of the class probability when a square over a pixel is greyed out, (N, H, W)"
+    "Chapter 11's `occlusion_map` for each image: the fall of the class probability when a square over a pixel is greyed out, (N, H, W)"
     X = _batch(X, images=True); c = target_classes(model, X, class_ids)
     return np.stack([occlusion_map(model, x, int(k), patch, stride) for x, k in zip(X, c)])
 
@@ -222,8 +221,7 @@ def perturbation_curves(model:keras.Model, X, # (N, H, W, C) images
                        ) -> np.ndarray:
     "Deletion or insertion curves: the class probability as pixels are removed (inserted) in the order of `maps`, (N, steps + 1)"
     X = _batch(X, images=True); c = target_classes(model, X, class_ids)
-    if mode not in ("deletion", "insertion"):
-        raise ValueError(f"Expected mode to be 'deletion' or 'insertion'. Received: mode={mode!r}")
+    check_choice("mode", mode, ("deletion", "insertion"))
     maps = np.asarray(maps)
     if maps.shape != X.shape[:3]: raise ValueError(f"Expected maps of shape {X.shape[:3]}. Received: maps.shape={maps.shape}")
     steps = check_int("steps", steps)

@@ -124,9 +124,7 @@ class DiscriminativeAdam(keras.optimizers.Adam):
                  **kwargs): # the other `keras.optimizers.Adam` arguments
         super().__init__(learning_rate=learning_rate, **kwargs)
         multipliers = dict(multipliers or {})
-        for k, f in multipliers.items():
-            if isinstance(f, bool) or not isinstance(f, (int, float, np.integer, np.floating)) or not f >= 0:
-                raise ValueError(f"Expected multipliers to map layer names to numbers >= 0. Received: multipliers[{k!r}]={f!r}")
+        for k, f in multipliers.items(): check_number(f"multipliers[{k!r}]", f, low=0, hint=" (a layer's learning-rate factor)")
         self.multipliers = {str(k): float(f) for k, f in multipliers.items()}
 
     def _multiplier(self, variable) -> float:
