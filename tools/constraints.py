@@ -15,8 +15,11 @@ from pathlib import Path
 
 def _key(name): return re.sub(r"[-_.]+", "-", name).lower()
 
-def closure(dist="deeplab", extras=("dev",)) -> dict:
-    "{normalised name: version} of every installed distribution that `pip install deeplab[extras]` needs, deeplab excluded"
+def closure(dist="deeplab", extras=("dev",), pins:dict|None=None) -> dict:
+    """{normalised name: version} of every installed distribution that `pip install deeplab[extras]` needs, deeplab excluded.
+    With `pins` ({name: version}, as `read` gives), follow a distribution's own requirements only where the installed
+    version is the pinned one: another version (say an IPython the machine had before deeplab came) may need other
+    packages than the pinned version does, and what the pinned version needs is what a constraints file must hold."""
     from packaging.requirements import Requirement
     seen, todo = {}, [(dist, tuple(extras))]
     while todo:
@@ -26,6 +29,7 @@ def closure(dist="deeplab", extras=("dev",)) -> dict:
         key = _key(meta.metadata["Name"])
         if key in seen: continue
         seen[key] = meta.version
+        if pins is not None and key != "deeplab" and pins.get(key) != meta.version: continue
         for r in meta.requires or []:
             req = Requirement(r)
             if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in ("", *ex)):
