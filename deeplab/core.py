@@ -12,8 +12,9 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['backend', 'list_devices', 'has_gpu', 'check_int', 'check_positive', 'check_number', 'check_rate', 'check_probability',
-           'check_choice', 'check_shape', 'check_image_shape', 'seed_everything', 'auto_mixed_precision', 'Timer',
-           'plot_history', 'show_images', 'plot_waveform', 'draw_boxes', 'to_np', 'test_roundtrip', 'check']
+           'check_choice', 'check_shape', 'check_image_shape', 'check_finite', 'check_labels', 'check_same_length',
+           'seed_everything', 'auto_mixed_precision', 'matmul_precision', 'full_precision', 'Timer', 'plot_history',
+           'show_images', 'plot_waveform', 'draw_boxes', 'to_np', 'test_roundtrip', 'model_kinds', 'check']
 
 # %% ../nbs/00_core.ipynb #9aa40678
 def backend() -> str:
@@ -142,6 +143,46 @@ def check_image_shape(input_shape, # what should be (height, width, channels)
         raise ValueError(f"Expected {name} to be (height, width, channels) with positive integers. Received: {name}={input_shape!r}")
     return tuple(check_int(f"{name}[{j}]", n) for j, n in enumerate(input_shape))
 
+# %% ../nbs/00_core.ipynb #58500a4c
+def _as_numpy(x) -> np.ndarray:
+    if isinstance(x, (np.ndarray, np.generic, list, tuple, int, float, bool)): return np.asarray(x)
+    from keras import ops            # a backend tensor
+    return np.asarray(ops.convert_to_numpy(x))
+
+def check_finite(name:str, # the argument's name, shown in the error
+                 x, # an array or tensor of numbers
+                ) -> np.ndarray:
+    "Return `x` as a NumPy array; raise a `ValueError` naming `name` unless it is numeric with no NaN or infinity"
+    a = _as_numpy(x)
+    if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+        raise ValueError(f"Expected {name} to be an array of numbers. Received: {name} of dtype {a.dtype}")
+    if a.size and not np.isfinite(a).all():
+        bad = a[~np.isfinite(a)]
+        raise ValueError(f"Expected {name} to hold finite numbers (no NaN or inf). "
+                         f"Received: {name} with {bad.size} of {a.size} values not finite, e.g. {bad.flat[0].item()!r}")
+    return a
+
+def check_labels(name:str, # the argument's name, shown in the error
+                 y, # integer class labels, any shape
+                 num_classes:int, # labels must lie in [0, num_classes)
+                ) -> np.ndarray:
+    "Return `y` as an `int64` array; raise a `ValueError` naming `name` unless every label is an integer in `[0, num_classes)`"
+    num_classes = check_int("num_classes", num_classes)
+    a = _as_numpy(y)
+    if a.size and a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)): a = a.astype("int64")
+    if a.size and (a.dtype.kind not in "iu" or a.min() < 0 or a.max() >= num_classes):
+        bad = (a.flat[0] if a.dtype.kind not in "iu" else (a.min() if a.min() < 0 else a.max())).item()
+        raise ValueError(f"Expected {name} to be integer class labels in [0, {num_classes}). Received: {name} with a label {bad!r}")
+    return a.astype("int64")
+
+def check_same_length(**arrays) -> int:
+    "Return the common length of the named arrays; raise a `ValueError` naming them unless all have the same length"
+    lengths = {k: len(v) for k, v in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"Expected {', '.join(lengths)} to have the same length. "
+                         f"Received: {', '.join(f'{k} of length {n}' for k, n in lengths.items())}")
+    return next(iter(lengths.values()), 0)
+
 # %% ../nbs/00_core.ipynb #fd92f693
 def seed_everything(seed:int=42, # the seed for Python, NumPy and the Keras backend
                    ) -> int:
@@ -173,6 +214,46 @@ def auto_mixed_precision(enable:bool|None=None, # force on/off; default: on only
     keras.config.set_dtype_policy("mixed_float16" if on else "float32")
     try: yield keras.config.dtype_policy().name
     finally: keras.config.set_dtype_policy(old)
+
+# %% ../nbs/00_core.ipynb #45fc10ea
+def matmul_precision() -> str:
+    "The float32 matmul precision the active backend uses now: 'float32' (full), 'tf32' (reduced) or JAX's setting"
+    b = backend()
+    if b == "tensorflow":
+        import tensorflow as tf
+        return "tf32" if tf.config.experimental.tensor_float_32_execution_enabled() else "float32"
+    if b == "jax":
+        import jax
+        p = jax.config.jax_default_matmul_precision
+        return "float32" if str(p).lower() in ("highest", "float32", "precision.highest") else f"default ({p})" if p is None else str(p)
+    if b == "torch":
+        import torch
+        return "tf32" if torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32 else "float32"
+    return "float32"
+
+@contextlib.contextmanager
+def full_precision():
+    "Inside the block, float32 matmuls and convolutions run in full float32 (no TF32) on the active backend; restored after"
+    b, undo = backend(), []
+    if b == "tensorflow":
+        import tensorflow as tf
+        old = tf.config.experimental.tensor_float_32_execution_enabled()
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+        undo.append(lambda: tf.config.experimental.enable_tensor_float_32_execution(old))
+    elif b == "jax":
+        import jax
+        old = jax.config.jax_default_matmul_precision
+        jax.config.update("jax_default_matmul_precision", "highest")
+        undo.append(lambda: jax.config.update("jax_default_matmul_precision", old))
+    elif b == "torch":
+        import torch
+        old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        def _restore(): torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+        undo.append(_restore)
+    try: yield matmul_precision()
+    finally:
+        for f in reversed(undo): f()
 
 # %% ../nbs/00_core.ipynb #77a927b8
 class Timer:
@@ -290,6 +371,34 @@ def test_roundtrip(layer,  # a layer (or model) to serialise
     for r, o in zip(ref if isinstance(ref, (list, tuple)) else [ref], out if isinstance(out, (list, tuple)) else [out]):
         test_close(o, r, eps=eps)
     return True
+
+# %% ../nbs/00_core.ipynb #f3e3e5a6
+def model_kinds(layers, # a list of layers applied in order, or a `Sequential` model (its layers are used)
+                input_shape:tuple, # the shape of one example, batch axis excluded
+                kinds=("functional", "sequential", "sequential_unbuilt", "subclassed"), # which kinds to build
+               ) -> dict:
+    "The same network (the same layer objects, so the same weights) as a Functional, a Sequential and a subclassed Keras model"
+    import keras
+    layers = list(layers.layers if isinstance(layers, keras.Sequential) else layers)
+    if not layers or not all(isinstance(l, keras.layers.Layer) for l in layers):
+        raise ValueError(f"Expected layers to be a non-empty list of Keras layers or a Sequential model. Received: {layers!r}")
+    bad = set(kinds) - {"functional", "sequential", "sequential_unbuilt", "subclassed"}
+    if bad: raise ValueError(f"Expected kinds among 'functional', 'sequential', 'sequential_unbuilt', 'subclassed'. Received: {sorted(bad)}")
+    out = {}
+    if "functional" in kinds:
+        inp = keras.Input(tuple(input_shape)); h = inp
+        for l in layers: h = l(h)
+        out["functional"] = keras.Model(inp, h, name="functional")
+    if "sequential" in kinds: out["sequential"] = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name="sequential")
+    if "sequential_unbuilt" in kinds: out["sequential_unbuilt"] = keras.Sequential(layers, name="sequential_unbuilt")
+    if "subclassed" in kinds:
+        class Subclassed(keras.Model):
+            def __init__(self, stack, **kw): super().__init__(**kw); self.stack = stack
+            def call(self, x, training=None):
+                for l in self.stack: x = l(x, training=training) if "training" in l.call.__code__.co_varnames else l(x)
+                return x
+        out["subclassed"] = Subclassed(layers, name="subclassed")
+    return out
 
 # %% ../nbs/00_core.ipynb #0a0c86ba
 def check(name:str, # what is being checked, shown in the report
