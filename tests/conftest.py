@@ -25,6 +25,11 @@ def box_speed() -> dict:
 
 _TIMES, _T0 = [], [time.time()]
 
+def pytest_addoption(parser):
+    parser.addoption("--gpu", action="store_true", default=False,
+                     help="also run every notebook at the quick scale on the visible GPU, with its `#| gpu` cells "
+                          "(tests/test_notebooks.py::test_notebook_on_gpu; skipped with the reason where no GPU is visible)")
+
 def pytest_configure(config):
     if hasattr(config, "workerinput"): return          # a worker: the controller has measured already
     _T0[0] = time.time()

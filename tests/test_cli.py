@@ -51,6 +51,25 @@ def test_data_list_and_verify():
         assert r.returncode == 0, r.stdout + r.stderr
         assert "ok" in r.stdout.lower()
 
+HEAVY = ("keras", "tensorflow", "jax", "torch", "matplotlib", "sklearn")
+
+def test_commands_that_need_no_model_import_no_keras(tmp_path):
+    "`data list`, `data verify`, `data fetch` (up to the download) and `run --list` answer without importing Keras or a backend (#20: each <= 0.5 s; benchmarks/cli_startup.py times them)"
+    code = f"""
+import sys, io, contextlib
+from deeplab.cli import main
+for args in (["data", "list"], ["run", "--list"], ["data", "verify", "tiny_shakespeare"], ["data", "fetch", "no_such_dataset"]):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try: main(args)
+        except SystemExit: pass
+    heavy = [m for m in {HEAVY!r} if m in sys.modules]
+    assert not heavy, f"deeplab {{' '.join(args)}} imported {{heavy}}"
+print("light")
+"""
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "DEEPLAB_DATA": str(tmp_path/"data")})
+    assert r.returncode == 0 and "light" in r.stdout, r.stdout + r.stderr
+
 @pytest.mark.parametrize("args,code,message", [
     (["run", "no_such_lab"], 2, "Unknown lab 'no_such_lab'"),
     (["run", "architectures.mpl"], 2, "Did you mean 10_architectures.mlp"),
