@@ -11,7 +11,7 @@ import keras
 from .core import *
 
 # %% auto #0
-__all__ = ['dense_cost', 'conv2d_cost', 'attention_cost', 'model_cost']
+__all__ = ['dense_cost', 'conv2d_cost', 'attention_cost', 'model_cost', 'training_plan']
 
 # %% ../nbs/07_cost.ipynb #807c2c0a
 def dense_cost(in_features:int, # size of the last axis of the input
@@ -80,11 +80,18 @@ def _shapes(layer):
 
 def _size(shape): return int(np.prod(shape)) if shape else 1
 
-def _layer_rows(layer, prefix=""):
+def _rnn_macs(layer, shape) -> int:
+    "MACs of a Keras LSTM, GRU or SimpleRNN over a (steps, features) input: gates x (features + units) x units per step"
+    T, d = shape[-2], shape[-1]
+    u = layer.units if hasattr(layer, "units") else layer.cell.units
+    gates = {"LSTM": 4, "GRU": 3}.get(type(layer).__name__, 1)
+    return int(T * gates * (d + u) * u)
+
+def _layer_rows(layer, prefix="", estimate=False):
     "Cost rows of one layer (several for a nested model)"
     name, kind = prefix + layer.name, type(layer).__name__
-    if isinstance(layer, keras.Model):
-        return [r for l in layer.layers for r in _layer_rows(l, f"{name}/")]
+    if isinstance(layer, keras.Model) and getattr(layer, "inputs", None):
+        return [r for l in layer.layers for r in _layer_rows(l, f"{name}/", estimate)]
     if isinstance(layer, keras.layers.InputLayer): return []
     ins = _shapes(layer)
     out = tuple(int(n) for n in layer.output.shape[1:])
@@ -102,6 +109,13 @@ def _layer_rows(layer, prefix=""):
             raise ValueError(f"Expected dilation_rate=(1, 1). Received: layer {name!r} with dilation_rate={cfg['dilation_rate']}")
         macs = conv2d_cost(ins[0], cfg["filters"], cfg["kernel_size"], cfg["strides"], cfg["padding"], cfg["use_bias"],
                            cfg.get("groups", 1))["macs"]
+    elif isinstance(layer, keras.layers.Conv1D) and not isinstance(layer, keras.layers.Conv1DTranspose):
+        k, g = cfg["kernel_size"][0], cfg.get("groups", 1)
+        macs = out[0] * k * (ins[0][-1] // g) * cfg["filters"]          # biases are adds, not MACs, as in conv2d_cost
+    elif isinstance(layer, keras.layers.Bidirectional):
+        macs = sum(_rnn_macs(l, ins[0]) for l in (layer.forward_layer, layer.backward_layer))
+    elif isinstance(layer, (keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN)):
+        macs = _rnn_macs(layer, ins[0])
     elif hasattr(layer, "macs"):        # a layer that counts itself: deeplab's attention, blocks and embeddings
         macs = int(layer.macs(ins))
     elif isinstance(layer, keras.layers.MultiHeadAttention):
@@ -111,20 +125,66 @@ def _layer_rows(layer, prefix=""):
                               d_out, v[-1])["macs"]
     elif layer.weights and not isinstance(layer, (keras.layers.BatchNormalization, keras.layers.LayerNormalization,
                                                   keras.layers.Embedding)):
+        if estimate:      # each weight used once at each position of the input: exact for a Dense-like layer, a floor otherwise
+            return [dict(layer=name, kind=kind, params=int(layer.count_params()), macs=int(layer.count_params() * _size(ins[0][:-1])),
+                         inputs=sum(_size(s) for s in ins), outputs=_size(out), output_shape=out, estimated=True)]
         raise ValueError(f"Expected layers with a cost formula (Dense, Conv2D, DepthwiseConv2D, attention, normalisation, "
                          f"embeddings, or a `macs(input_shapes)` method) or without weights. Received: layer {name!r} of type {kind}")
     return [dict(layer=name, kind=kind, params=int(layer.count_params()), macs=int(macs),
                  inputs=sum(_size(s) for s in ins), outputs=_size(out), output_shape=out)]
 
-def model_cost(model:keras.Model, # a built functional or Sequential model
+def _inputs(model):
+    try: return model.inputs
+    except (AttributeError, ValueError): return None
+
+def model_cost(model:keras.Model, # a Keras model: functional, Sequential (also never called) or subclassed
+               input_shape:tuple|None=None, # one example's shape, for a model that has not been called on an input yet
+               estimate:bool=False, # count a layer without a formula as params x positions (marked `estimated`) instead of failing
               ):
     "Per-layer parameters, MACs per example and activation sizes, counted from the layers' configs; totals in `params`, `macs`, `flops`"
     from sklearn.utils import Bunch
     if not isinstance(model, keras.Model):
         raise ValueError(f"Expected model to be a keras.Model. Received: {type(model).__name__}")
-    if not model.built or not model.inputs:
-        raise ValueError(f"Expected a built functional or Sequential model with known inputs. Received: model {model.name!r} "
-                         "with no inputs (call it on a keras.Input first)")
-    rows = [r for l in model.layers for r in _layer_rows(l)]
+    if input_shape is not None: input_shape = tuple(check_int(f"input_shape[{j}]", n) for j, n in enumerate(input_shape))
+    if not _inputs(model) and isinstance(model, keras.Sequential) and model.layers:
+        if input_shape is None:
+            raise ValueError(f"Expected input_shape for a Sequential model that has not been called. Received: input_shape=None for model {model.name!r}")
+        h = inp = keras.Input(input_shape)
+        for l in model.layers: h = l(h)
+        model = keras.Model(inp, h, name=model.name)        # the same layers as a graph, so each layer knows its shapes
+    if not _inputs(model):                                  # a subclassed model: no graph, so no per-layer shapes
+        if not estimate or input_shape is None:
+            raise ValueError(f"Expected a functional or Sequential model, or estimate=True with input_shape for a subclassed "
+                             f"model. Received: model {model.name!r} of type {type(model).__name__} without a graph of layers")
+        if not model.built: model(np.zeros((1, *input_shape), "float32"))
+        rows = [dict(layer=model.name, kind=type(model).__name__, params=int(model.count_params()),
+                     macs=int(model.count_params()), inputs=_size(input_shape), outputs=None, output_shape=None, estimated=True)]
+    else:
+        rows = [r for l in model.layers for r in _layer_rows(l, estimate=estimate)]
     macs = sum(r["macs"] for r in rows)
-    return Bunch(layers=rows, params=sum(r["params"] for r in rows), macs=macs, flops=2 * macs)
+    return Bunch(layers=rows, params=sum(r["params"] for r in rows), macs=macs, flops=2 * macs,
+                 estimated=any(r.get("estimated") for r in rows))
+
+# %% ../nbs/07_cost.ipynb #13f75186
+def training_plan(model:keras.Model, # the model to train (any kind; see `model_cost`)
+                  steps:int, # optimizer steps in the run
+                  batch_size:int, # examples per step
+                  input_shape:tuple|None=None, # one example's shape, for a model not yet called on an input
+                  sustained_tflops:float=100.0, # the sustained rate assumed, in TFLOP/s (an H100-class GPU by default)
+                  step_overhead_s:float=0.003, # a fixed cost per step (kernel launches, the Python loop)
+                  name:str="", # what the run is, for the summary
+                 ):
+    "Parameters, steps, training FLOPs (6 x MACs x examples) and an estimated time of a training run; `.summary` says it in one line"
+    from sklearn.utils import Bunch
+    steps, batch_size = check_int("steps", steps), check_int("batch_size", batch_size)
+    sustained_tflops = check_positive("sustained_tflops", sustained_tflops)
+    step_overhead_s = check_number("step_overhead_s", step_overhead_s, low=0)
+    c = model_cost(model, input_shape, estimate=True)
+    examples = steps * batch_size
+    flops = 6 * c.macs * examples
+    secs = flops / (sustained_tflops * 1e12) + steps * step_overhead_s
+    summary = (f"plan{' of ' + name if name else ''}: {c.params:,} parameters, {steps:,} steps of {batch_size} "
+               f"({examples:,} examples), {'at least ' if c.estimated else ''}{flops:.2e} training FLOPs, "
+               f"about {secs:.3g} s at {sustained_tflops:g} TFLOP/s + {step_overhead_s * 1e3:g} ms per step")
+    return Bunch(params=c.params, macs=c.macs, steps=steps, batch_size=batch_size, examples=examples, flops=flops,
+                 seconds=secs, estimated=c.estimated, summary=summary)

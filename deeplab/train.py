@@ -82,6 +82,20 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         self._use(name)
 
 # %% ../nbs/02_train.ipynb #d8d204f5
+def _plan_line(model, x, epochs, batch_size, validation_split) -> str:
+    "The run's plan (deeplab.cost.training_plan) in one line, before it starts; what cannot be counted is said, not guessed"
+    from deeplab.cost import training_plan
+    first = x[0] if isinstance(x, (list, tuple)) else x
+    if hasattr(first, "shape") and batch_size:          # arrays: examples and steps are known
+        n = int(len(first) * (1 - validation_split))
+        steps, shape = epochs * -(-n // batch_size), tuple(first.shape[1:]) if not isinstance(x, (list, tuple)) else None
+    elif hasattr(x, "__len__"):                          # a PyDataset: its length is its batches per epoch
+        steps, shape, batch_size = epochs * len(x), None, batch_size or 1
+    else: return f"plan: {model.count_params() if model.built else '?'} parameters, {epochs} epochs"
+    try: return training_plan(model, steps, batch_size, input_shape=shape).summary
+    except ValueError as e:
+        return f"plan: {steps:,} steps of {batch_size}; training FLOPs not counted ({str(e).split('. Received')[0]})"
+
 def fit(model:keras.Model, # a compiled Keras model
         x, # training inputs (array, list of arrays, or a `keras.utils.PyDataset`)
         y=None, # training targets (None when `x` is a dataset)
@@ -114,7 +128,9 @@ def fit(model:keras.Model, # a compiled Keras model
         # the history row is written before the backup, so a run killed between the two redoes that epoch
         cbs += [keras.callbacks.CSVLogger(str(log), append=True),
                 AtomicBackupAndRestore(backup, delete_checkpoint=True)]
-    if progress: cbs.append(EpochProgress(epochs))
+    if progress:
+        cbs.append(EpochProgress(epochs))
+        print(_plan_line(model, x, epochs, batch_size, validation_split))
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                         validation_split=validation_split, callbacks=cbs, verbose=0, **fit_kwargs)
     if log is not None and log.exists():
