@@ -7,6 +7,8 @@ Docs: https://deeplab-course.github.io/deeplab/envs.html.md"""
 # %% ../nbs/06_envs.ipynb #bff0ddb6
 from __future__ import annotations
 import os, tempfile
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: import gymnasium                        # for the annotations only; imported where it is used
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # pygame's banner on import
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")          # no sound card needed
 from .core import *
@@ -18,7 +20,7 @@ __all__ = ['highway_env_ids', 'make_env']
 def highway_env_ids() -> list:
     "The environment ids that highway-env registers with gymnasium"
     import gymnasium as gym
-    import highway_env  # registers the highway-env environments with gymnasium
+    import highway_env  # noqa: F401 (imported to register the highway-env environments with gymnasium)
     return sorted(k for k, spec in gym.registry.items() if str(spec.entry_point).startswith("highway_env"))
 
 def _runtime_dir():
