@@ -1,8 +1,8 @@
 """deeplab's trainable layers against the nearest Keras built-in (or composition of built-ins) with the same maths (#20).
 
 For each pair, one training step (forward, loss, backward, optimizer update) of a small model around the layer is timed,
-the two models interleaved in one process, `--repeats` rounds of `--steps` steps each after a warm-up; the median step
-times and their ratio (ours / Keras) are printed. A ratio above `--limit` (1.1) marks the pair SLOWER and the exit status is 1.
+the two models taking turns step by step in one process (`--steps` x `--repeats` steps each, after a warm-up); the median
+step times and their ratio (ours / Keras) are printed. A ratio above `--limit` (1.1) marks the pair SLOWER and the exit status is 1.
     python benchmarks/layers.py [--steps 20] [--repeats 5] [--only TransformerBlock,LogMel]
 The ratio is the claim; absolute milliseconds depend on the machine (print `python tools/box_speed.py` beside them).
 Runs on the active Keras backend (KERAS_BACKEND).
@@ -60,14 +60,14 @@ def posemb_keras():
 
 def logmel_ours():
     from deeplab.applications.speech import LogMel
-    w = keras.Input((8000,), batch_size=B); return _model(w, _pool(layers.Dense(8)(LogMel(8000, 256, 128, 40, normalize=False, top_db=None)(w))))
+    w = keras.Input((8000,), batch_size=B); return _model(w, _pool(layers.Dense(8)(LogMel(8000, 256, 128, 40, normalize=False, top_db=80.0)(w))))
 class _KerasLogMel(layers.Layer):
     "keras.layers.MelSpectrogram (power, HTK-free Slaney mels as ours) in dB"
     def __init__(self, **kw):
         super().__init__(**kw)
         self.mel = layers.MelSpectrogram(fft_length=256, sequence_stride=128, sequence_length=256, window="hann",
                                          sampling_rate=8000, num_mel_bins=40, min_freq=20.0, max_freq=4000.0, power_to_db=True,
-                                         top_db=None, mag_exp=2.0, ref_power=1.0, min_power=1e-10)
+                                         top_db=80.0, mag_exp=2.0, ref_power=1.0, min_power=1e-10)
     def call(self, w): return ops.transpose(self.mel(w), (0, 2, 1))
     def compute_output_shape(self, s): return (s[0], 1 + s[1] // 128, 40)
 def logmel_keras():
@@ -131,12 +131,22 @@ PAIRS = {   # name: (ours, reference, inputs, target shape fn, what the referenc
     "ScratchConv2D (lesson)": (conv_ours, conv_keras, X_img, "keras.layers.Conv2D"),
 }
 
+def _target(model, x): return np.zeros((len(x[0]) if isinstance(x, list) else len(x),) + tuple(model.output.shape[1:]), "float32")
+
 def step_times(model, x, steps):
-    y = np.zeros((len(x[0]) if isinstance(x, list) else len(x),) + tuple(model.output.shape[1:]), "float32")
-    t = []
+    y, t = _target(model, x), []
     for _ in range(steps):
         t0 = time.perf_counter(); model.train_on_batch(x, y); t.append(time.perf_counter() - t0)
-    return statistics.median(t)
+    return t
+
+def paired_times(ours, ref, x, steps):
+    "Per-step times of the two models, one step each in turn, so a change of load on the machine hits both alike"
+    yo, yr, to, tr = _target(ours, x), _target(ref, x), [], []
+    for _ in range(steps):
+        t0 = time.perf_counter(); ours.train_on_batch(x, yo); t1 = time.perf_counter()
+        ref.train_on_batch(x, yr); t2 = time.perf_counter()
+        to.append(t1 - t0); tr.append(t2 - t1)
+    return to, tr
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -144,7 +154,7 @@ if __name__ == "__main__":
     p.add_argument("--limit", type=float, default=1.1); p.add_argument("--only", default="")
     a = p.parse_args()
     names = [n for n in PAIRS if not a.only or n in a.only.split(",")]
-    print(f"backend {keras.backend.backend()}, keras {keras.__version__}; one training step, batch {B}; median of {a.repeats} rounds x {a.steps} steps")
+    print(f"backend {keras.backend.backend()}, keras {keras.__version__}; one training step, batch {B}; median of {a.repeats * a.steps} steps each, taking turns")
     print(f"{'layer':26s} {'ours ms':>8s} {'keras ms':>9s} {'ratio':>6s}  reference")
     slower = []
     for n in names:
@@ -152,9 +162,7 @@ if __name__ == "__main__":
         keras.utils.set_random_seed(0); ours = ours_fn()
         keras.utils.set_random_seed(0); ref = ref_fn()
         for m in (ours, ref): step_times(m, x, 3)                   # warm-up: tracing and compilation
-        to, tr = [], []
-        for _ in range(a.repeats):                                  # interleaved, so load changes hit both
-            to.append(step_times(ours, x, a.steps)); tr.append(step_times(ref, x, a.steps))
+        to, tr = paired_times(ours, ref, x, a.steps * a.repeats)
         o, r = statistics.median(to), statistics.median(tr)
         ratio = o / r
         held = n not in LESSON
