@@ -8,7 +8,7 @@ Docs: https://deeplab-course.github.io/deeplab/cost.html.md"""
 from __future__ import annotations
 import numpy as np
 import keras
-from .core import *
+from .core import check_choice, check_image_shape, check_int, check_number, check_positive
 
 # %% auto #0
 __all__ = ['dense_cost', 'conv2d_cost', 'attention_cost', 'model_cost', 'training_plan']
@@ -76,7 +76,11 @@ def _shapes(layer):
     "Per-example input shapes of a layer called once in a functional model"
     x = layer.input
     xs = x if isinstance(x, (list, tuple)) else [x]
-    return [tuple(int(n) for n in t.shape[1:]) for t in xs]
+    shapes = [tuple(t.shape[1:]) for t in xs]
+    if any(n is None for s in shapes for n in s):
+        raise ValueError(f"Expected fixed per-example input shapes to count layer {layer.name!r}. Received: input shapes "
+                         f"{shapes} (a None axis); pass input_shape=... with the length you will train on")
+    return [tuple(int(n) for n in s) for s in shapes]
 
 def _size(shape): return int(np.prod(shape)) if shape else 1
 
@@ -152,6 +156,9 @@ def model_cost(model:keras.Model, # a Keras model: functional, Sequential (also 
         h = inp = keras.Input(input_shape)
         for l in model.layers: h = l(h)
         model = keras.Model(inp, h, name=model.name)        # the same layers as a graph, so each layer knows its shapes
+    ins = _inputs(model)
+    if ins and input_shape is not None and len(ins) == 1 and None in tuple(ins[0].shape[1:]):
+        model = keras.models.clone_model(model, input_tensors=keras.Input(input_shape))   # count at the length given
     if not _inputs(model):                                  # a subclassed model: no graph, so no per-layer shapes
         if not estimate or input_shape is None:
             raise ValueError(f"Expected a functional or Sequential model, or estimate=True with input_shape for a subclassed "

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: import gymnasium                        # for the annotations only; imported where it is used
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")   # pygame's banner on import
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")          # no sound card needed
-from .core import *
+from .core import check_choice, check_int
 
 # %% auto #0
 __all__ = ['highway_env_ids', 'make_env']

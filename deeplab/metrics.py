@@ -8,7 +8,7 @@ Docs: https://deeplab-course.github.io/deeplab/metrics.html.md"""
 from __future__ import annotations
 import numpy as np
 from sklearn.utils import Bunch
-from .core import *
+from .core import check_int
 
 # %% auto #0
 __all__ = ['check_binary', 'check_probs', 'roc_auc', 'reliability', 'top1_reliability', 'expected_calibration_error',

@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 import keras
 from keras import layers, ops
-from .core import *
+from .core import check_int
 
 # %% auto #0
 __all__ = ['check_texts', 'standardize', 'build_vocabulary', 'PaddingMask']

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import keras
 from sklearn.utils import Bunch
-from .core import *
-from .settings import get_scale
+from .core import backend, check_int, check_number, check_positive, check_rate, list_devices, to_np
 from .settings import get_scale, settings
 
 # %% auto #0
@@ -93,7 +92,7 @@ def _plan_line(model, x, epochs, batch_size, validation_split) -> str:
         steps, shape, batch_size = epochs * len(x), None, batch_size or 1
     else: return f"plan: {model.count_params() if model.built else '?'} parameters, {epochs} epochs"
     try: return training_plan(model, steps, batch_size, input_shape=shape).summary
-    except ValueError as e:
+    except Exception as e:                           # a plan is a note: it never stops the run it describes
         return f"plan: {steps:,} steps of {batch_size}; training FLOPs not counted ({str(e).split('. Received')[0]})"
 
 def fit(model:keras.Model, # a compiled Keras model

@@ -10,7 +10,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_choice, check_image_shape, check_int, check_probability, check_rate, to_np
 from ..architectures.cnn import conv_bn, residual_block
 
 # %% auto #0

@@ -8,9 +8,8 @@ Docs: https://deeplab-course.github.io/deeplab/applications.diagnosis.html.md"""
 from __future__ import annotations
 import math
 import numpy as np
-import keras
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_int, check_positive, check_probability
 from ..metrics import check_binary, roc_auc, reliability
 
 # %% auto #0

@@ -12,11 +12,11 @@ import pandas as pd
 import keras
 from keras import layers, ops
 import gymnasium as gym
-import highway_env  # registers the highway-* environments with gymnasium
+import highway_env  # noqa: F401 -- registers the highway-* environments with gymnasium
 from highway_env.road.lane import AbstractLane
 from highway_env.vehicle.kinematics import Vehicle
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_int, check_probability, seed_everything, to_np
 
 # %% auto #0
 __all__ = ['ACTIONS', 'LANE_LEFT', 'IDLE', 'LANE_RIGHT', 'FASTER', 'SLOWER', 'kinematics_ranges', 'decode_kinematics',

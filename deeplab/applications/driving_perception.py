@@ -6,16 +6,16 @@ Docs: https://deeplab-course.github.io/deeplab/applications.driving_perception.h
 
 # %% ../../nbs/28a_applications.driving_perception.ipynb #8a3b6649
 from __future__ import annotations
-from ..envs import make_env, highway_env_ids   # first: it quiets pygame before highway-env imports it
+from ..envs import make_env   # first: it quiets pygame before highway-env imports it
 import numpy as np
 import keras
 from keras import layers
 import gymnasium as gym
-import highway_env  # registers the highway-env environments with gymnasium
+import highway_env  # noqa: F401 -- registers the highway-env environments with gymnasium
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_choice, check_int, check_positive
 
 # %% auto #0
 __all__ = ['CAR_COLOURS', 'VEHICLE_BLUE', 'world_to_pixel', 'vehicle_centres', 'collect_frames', 'centre_heatmap',

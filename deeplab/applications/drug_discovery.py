@@ -10,7 +10,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_int, check_number
 
 # %% auto #0
 __all__ = ['ELEMENTS', 'ATOM_DIM', 'BOND_DIM', 'GRAPH_KEYS', 'atom_features', 'bond_features', 'parse_smiles', 'smiles_to_graph',

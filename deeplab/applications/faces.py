@@ -11,7 +11,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_int, check_number, check_positive, check_rate
 from ..architectures.cnn import build_cnn
 
 # %% auto #0

@@ -10,7 +10,7 @@ import re, math, heapq, collections
 import numpy as np
 import keras
 from keras import layers, ops
-from ..core import *
+from ..core import check_int, check_number, check_positive, to_np
 from ..architectures.rnn import CharVocab, sample_logits
 from ..architectures.transformer import PositionalEmbedding, TransformerBlock, scaled_dot_product_attention
 

@@ -8,9 +8,8 @@ Docs: https://deeplab-course.github.io/deeplab/applications.medical_imaging.html
 from __future__ import annotations
 import math
 import numpy as np
-import keras
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_int
 
 # %% auto #0
 __all__ = ['extract_crops', 'class_weights', 'cell_features']

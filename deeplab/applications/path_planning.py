@@ -13,7 +13,7 @@ import keras
 from keras import layers
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from ..core import *
+from ..core import check_int, check_number, check_rate
 
 # %% auto #0
 __all__ = ['SQRT2', 'MOVES', 'random_grid', 'octile', 'neighbours', 'PlanResult', 'astar', 'grid_graph', 'path_cost',

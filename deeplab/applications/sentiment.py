@@ -11,8 +11,8 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import *
-from ..text import check_texts, standardize, build_vocabulary, PaddingMask
+from ..core import check_int, check_rate, to_np
+from ..text import check_texts, PaddingMask
 from ..architectures.transformer import PositionalEmbedding, TransformerBlock
 
 # %% auto #0

@@ -10,7 +10,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import *
+from ..core import check_choice, check_int, check_positive, seed_everything, to_np
 from sklearn.utils import Bunch
 from ..data import SAMPLE_RATE
 from ..architectures.cnn import build_cnn

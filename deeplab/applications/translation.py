@@ -12,9 +12,9 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import *
+from ..core import check_int, check_number, check_positive, check_rate, to_np
 from ..cost import attention_cost
-from ..architectures.transformer import MultiHeadAttention, PositionalEmbedding, TransformerBlock, causal_mask
+from ..architectures.transformer import MultiHeadAttention, PositionalEmbedding, TransformerBlock
 from ..text import standardize, build_vocabulary, check_texts, PaddingMask
 
 # %% auto #0

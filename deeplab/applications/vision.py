@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers
-from ..core import *
+from ..core import check_choice, check_image_shape, check_int
 from ..architectures.cnn import conv_bn, residual_block
 
 # %% auto #0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers, ops
-from ..core import *
+from ..core import check_choice, check_image_shape, check_int, check_positive, check_rate, to_np
 
 # %% auto #0
 __all__ = ['conv_output_size', 'im2col', 'conv2d', 'max_pool2d', 'ScratchConv2D', 'receptive_field', 'build_cnn',

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers
-from ..core import *
+from ..core import check_choice, check_int, check_rate, to_np
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'log_softmax', 'softmax', 'softmax_cross_entropy', 'NumpyMLP', 'numerical_gradient', 'relative_error',

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers, ops
-from ..core import *
+from ..core import check_int, check_positive, check_rate, to_np
 
 # %% auto #0
 __all__ = ['CharVocab', 'char_windows', 'bigram_nats', 'sample_logits', 'generate', 'simple_rnn_step', 'unroll', 'ElmanCell',

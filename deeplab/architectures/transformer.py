@@ -11,7 +11,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import *
+from ..core import check_choice, check_int, check_rate, to_np
 from ..cost import attention_cost, dense_cost
 
 # %% auto #0

@@ -9,10 +9,8 @@ from __future__ import annotations
 import time
 import numpy as np
 import keras
-from keras import layers
-from ..core import *
+from ..core import check_choice, check_int, check_probability, to_np
 from ..architectures.cnn import build_cnn
-from ..cost import model_cost
 from ..train import warmup_cosine
 
 # %% auto #0

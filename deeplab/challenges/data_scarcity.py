@@ -6,11 +6,10 @@ Docs: https://deeplab-course.github.io/deeplab/challenges.data_scarcity.html.md"
 
 # %% ../../nbs/30_challenges.data_scarcity.ipynb #f7d2b754
 from __future__ import annotations
-import math
 from dataclasses import dataclass
 import numpy as np
 import keras
-from ..core import *
+from ..core import check_int, check_probability
 
 # %% auto #0
 __all__ = ['balanced_subset', 'fit_steps', 'PowerLaw', 'fit_power_law', 'pseudo_label']

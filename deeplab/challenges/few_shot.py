@@ -10,7 +10,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_int
 
 # %% auto #0
 __all__ = ['sample_episode', 'prepare_glyphs', 'rotate_classes', 'EpisodeDataset', 'build_conv4', 'squared_distances',

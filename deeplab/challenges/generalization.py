@@ -8,9 +8,8 @@ Docs: https://deeplab-course.github.io/deeplab/challenges.generalization.html.md
 from __future__ import annotations
 import io
 import numpy as np
-import keras
 from sklearn.utils import Bunch
-from ..core import *
+from ..core import check_choice, check_int, check_positive
 from ..metrics import check_probs, roc_auc
 
 # %% auto #0

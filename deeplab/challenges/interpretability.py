@@ -10,7 +10,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from scipy.stats import spearmanr
-from ..core import *
+from ..core import backend, check_choice, check_int, check_number, to_np
 from ..architectures.cnn import occlusion_map
 
 # %% auto #0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers
-from ..core import *
+from ..core import check_int, check_number
 
 # %% auto #0
 __all__ = ['TRANSFER_MODES', 'feature_extractor', 'freeze', 'transfer_model', 'fit_from', 'DiscriminativeAdam']

@@ -12,11 +12,14 @@ import numpy as np
 from sklearn.utils import Bunch
 from ..core import check_int, check_choice
 from ..settings import settings
-from .registry import *
+from .registry import DATASETS, DataUnavailableError, dataset_info, register_loader
 from .registry import keras_home, file_sha256
-from .store import *
+from .store import notice, real_or_standin, resolve
 from .store import parsed_arrays, parsed_path, how_to_provide
-from .synthetic import *
+from deeplab.data.synthetic import (
+    SYNTHETIC_SHAPES, make_synthetic_faces, make_synthetic_glyphs, make_synthetic_pairs, make_synthetic_reviews,
+    make_synthetic_runs, make_synthetic_shapes, make_synthetic_smears, make_synthetic_tones,
+)
 
 # %% auto #0
 __all__ = ['OMNIGLOT_SPLITS', 'CIFAR10_CLASSES', 'FSDD_SPEAKERS', 'SAMPLE_RATE', 'SENTIMENT_SOURCES', 'ESOL_FEATURES',

@@ -13,7 +13,10 @@ import pooch
 import deeplab
 from ..core import check_positive
 from ..settings import settings, use_settings, data_home, mirror_home
-from .registry import *
+from deeplab.data.registry import (
+    ArchiveError, DataUnavailableError, DatasetInfo, DownloadError, FileEntry, MANIFEST_PATH, cache_path,
+    check_sha256, dataset_info, get_loader, keras_cache_dir, sha256sum,
+)
 from .registry import checksum_error
 
 # %% auto #0
