@@ -8,7 +8,7 @@ Docs: https://deeplab-course.github.io/deeplab/metrics.html.md"""
 from __future__ import annotations
 import numpy as np
 from sklearn.utils import Bunch
-from .core import check_int
+from .core import check_finite, check_int, check_labels, check_same_length
 
 # %% auto #0
 __all__ = ['check_binary', 'check_probs', 'roc_auc', 'reliability', 'top1_reliability', 'expected_calibration_error',
@@ -19,7 +19,7 @@ def check_binary(y_true, # labels: 1 = positive, 0 = negative
                  scores, # one score (or probability) per label
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Return `(y_true, scores)` as flat int64 and float64 arrays; raise a `ValueError` unless they have the same length and `y_true` holds only 0 and 1"
-    y, s = np.asarray(y_true).reshape(-1), np.asarray(scores, "float64").reshape(-1)
+    y, s = np.asarray(y_true).reshape(-1), check_finite("scores", scores).astype("float64").reshape(-1)
     if len(y) != len(s):
         raise ValueError(f"Expected y_true and scores of the same length. Received: {len(y)} and {len(s)}")
     if not np.isin(y, (0, 1)).all():
@@ -30,16 +30,14 @@ def check_probs(probs, # (N, num_classes) predicted probabilities
                 y=None, # optional (N,) integer labels in [0, num_classes)
                ):
     "`probs` as a float64 (N, num_classes) array (and `y` as int64 labels when given); raise a `ValueError` for a wrong shape or label"
-    p = np.asarray(probs, "float64")
+    p = check_finite("probs", probs).astype("float64")
     if p.ndim != 2 or p.shape[1] < 2:
         raise ValueError(f"Expected probs of shape (N, num_classes) with num_classes >= 2. Received: probs.shape={p.shape}")
     if y is None: return p
     y = np.asarray(y).reshape(-1)
     if len(y) != len(p):
         raise ValueError(f"Expected one label per row of probs. Received: len(probs)={len(p)}, len(y)={len(y)}")
-    if len(y) and (y.min() < 0 or y.max() >= p.shape[1]):
-        raise ValueError(f"Expected labels from 0 to {p.shape[1] - 1}. Received: labels from {y.min()} to {y.max()}")
-    return p, y.astype("int64")
+    return p, check_labels("y", y, p.shape[1])
 
 # %% ../nbs/04_metrics.ipynb #12f88dca
 def roc_auc(y_true, # 1 = positive
@@ -98,13 +96,21 @@ def per_class_accuracy(y_true, # (N,) integer labels
                       ) -> np.ndarray:
     "Fraction of each class's examples predicted correctly (NaN for a class with no examples): (num_classes,)"
     y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"Expected y_true and y_pred to have the same length. Received: len(y_true)={len(y_true)}, len(y_pred)={len(y_pred)}")
-    k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if num_classes is None else check_int("num_classes", num_classes)
+    check_same_length(y_true=y_true, y_pred=y_pred)
+    if num_classes is None:                     # labels must be non-negative integers; k = 1 + the largest
+        y_true, y_pred = check_labels("y_true", y_true, 2**62), check_labels("y_pred", y_pred, 2**62)
+        k = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1)
+    else: k = check_int("num_classes", num_classes)
+    y_true, y_pred = check_labels("y_true", y_true, max(k, 1)), check_labels("y_pred", y_pred, max(k, 1))
     total = np.bincount(y_true, minlength=k)[:k]
     right = np.bincount(y_true[y_true == y_pred], minlength=k)[:k]
     with np.errstate(invalid="ignore", divide="ignore"): return np.where(total > 0, right / total, np.nan)
 
-def balanced_accuracy(y_true, y_pred, num_classes:int|None=None) -> float:
+def balanced_accuracy(y_true, # (N,) integer labels, N >= 1
+                      y_pred, # (N,) predicted labels
+                      num_classes:int|None=None, # default: 1 + the largest label seen
+                     ) -> float:
     "Mean per-class recall (`per_class_accuracy`), over the classes that occur in `y_true`"
+    if not len(np.asarray(y_true).reshape(-1)):
+        raise ValueError("Expected y_true to hold at least one label. Received: y_true of length 0")
     return float(np.nanmean(per_class_accuracy(y_true, y_pred, num_classes)))
