@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import keras
 from sklearn.utils import Bunch
-from .core import backend, check_int, check_number, check_positive, check_rate, list_devices, to_np
+from .core import (backend, check_finite, check_int, check_labels, check_number, check_positive, check_rate,
+                          check_same_length, list_devices, to_np)
 from .settings import get_scale, settings
 
 # %% auto #0
@@ -118,6 +119,10 @@ def fit(model:keras.Model, # a compiled Keras model
     if batch_size is not None: check_int("batch_size", batch_size)
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"Expected 0 <= validation_split < 1. Received: validation_split={validation_split}")
+    arrays = [a for a in ((x if isinstance(x, (list, tuple)) else [x]) + [y]) if isinstance(a, np.ndarray)]
+    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray): check_same_length(x=x, y=y)
+    for name, a in zip(("x", "y"), arrays):
+        if a.dtype.kind == "f": check_finite(name, a)        # a NaN in the data trains a NaN model, silently
     cbs = list(callbacks or [])
     log = None
     if checkpoint_dir is not None:
@@ -163,11 +168,18 @@ def warmup_cosine(lr:float, # the peak learning rate, reached at the end of the 
     return keras.optimizers.schedules.CosineDecay(start_factor * lr, total_steps - w, warmup_target=float(lr), warmup_steps=w)
 
 # %% ../nbs/02_train.ipynb #29a491f1
-def predict_classes(model, X, batch_size:int=256) -> np.ndarray:
-    "Predicted class ids: argmax of the outputs, or a 0.5 threshold for a single sigmoid output"
-    out = np.asarray(model.predict(X, batch_size=batch_size, verbose=0))
+def _scores(model, X, batch_size):
+    check_int("batch_size", batch_size)
+    if not len(X): raise ValueError("Expected X to hold at least one example. Received: X of length 0")
+    return np.asarray(model.predict(X, batch_size=batch_size, verbose=0))
+
+def _classes(out):
     if out.ndim == 2 and out.shape[1] > 1: return out.argmax(axis=1)
     return (out.reshape(len(out)) > 0.5).astype("int64")
+
+def predict_classes(model, X, batch_size:int=256) -> np.ndarray:
+    "Predicted class ids: argmax of the outputs, or a 0.5 threshold for a single sigmoid output"
+    return _classes(_scores(model, X, batch_size))
 
 def evaluate_classifier(model:keras.Model, X, y, # inputs and integer class labels
                         class_names:list|None=None, batch_size:int=256) -> Bunch:
@@ -176,7 +188,9 @@ def evaluate_classifier(model:keras.Model, X, y, # inputs and integer class labe
     y = np.asarray(y).reshape(-1)
     if len(y) != len(X):
         raise ValueError(f"Expected X and y to have the same length. Received: len(X)={len(X)}, len(y)={len(y)}")
-    y_pred = predict_classes(model, X, batch_size)
+    out = _scores(model, X, batch_size)
+    y_pred = _classes(out)
+    y = check_labels("y", y, len(class_names) if class_names is not None else out.shape[1] if out.ndim == 2 and out.shape[1] > 1 else 2)
     labels = np.arange(len(class_names)) if class_names is not None else np.unique(np.concatenate([y, y_pred]))
     names = [str(c) for c in class_names] if class_names is not None else [str(l) for l in labels]
     return Bunch(accuracy=float(accuracy_score(y, y_pred)), confusion=confusion_matrix(y, y_pred, labels=labels),
