@@ -10,7 +10,7 @@ import io, csv, socket, zipfile, contextlib
 from pathlib import Path, PurePosixPath
 import numpy as np
 from sklearn.utils import Bunch
-from ..core import check_int, check_choice
+from ..core import check_choice, check_finite, check_int
 from ..settings import settings
 from .registry import DATASETS, DataUnavailableError, dataset_info, register_loader
 from .registry import keras_home, file_sha256
@@ -48,7 +48,10 @@ def load_digits() -> Bunch:
 def digits_as_mnist(images) -> np.ndarray:
     "Upscale (N, 8, 8) digits in 0..16 to MNIST-like (N, 28, 28) uint8 0..255 (bilinear 20x20, 4-pixel border)"
     from scipy.ndimage import zoom
-    x = zoom(np.asarray(images, "float32"), (1, 2.5, 2.5), order=1)          # (N, 20, 20)
+    x = check_finite("images", images).astype("float32")
+    if x.ndim != 3 or x.shape[1:] != (8, 8):
+        raise ValueError(f"Expected images of shape (N, 8, 8), as `load_digits().X`. Received: images.shape={x.shape}")
+    x = zoom(x, (1, 2.5, 2.5), order=1)          # (N, 20, 20)
     x = np.pad(x, ((0, 0), (4, 4), (4, 4)))                                   # (N, 28, 28)
     return np.clip(np.round(x * (255/16)), 0, 255).astype("uint8")
 
@@ -156,6 +159,7 @@ def load_imdb(num_words:int|None=10_000, # keep the most frequent words
               **kwargs, # more arguments for `keras.datasets.imdb.load_data` (maxlen, skip_top, ...)
              ) -> Bunch:
     "Keras's IMDB reviews as word-index sequences (online the first time): `X_train` (lists of ints), `y_train`, ..."
+    if num_words is not None: check_int("num_words", num_words)
     (X_train, y_train), (X_test, y_test) = _keras_dataset("imdb", num_words=num_words, **kwargs)
     return Bunch(X_train=X_train, y_train=y_train.astype("int64"), X_test=X_test, y_test=y_test.astype("int64"),
                  class_names=["negative", "positive"], dataset="imdb", source="keras")
