@@ -16,7 +16,7 @@ import highway_env  # noqa: F401 -- registers the highway-* environments with gy
 from highway_env.road.lane import AbstractLane
 from highway_env.vehicle.kinematics import Vehicle
 from sklearn.utils import Bunch
-from ..core import check_int, check_probability, seed_everything, to_np
+from ..core import check_finite, check_int, check_probability, seed_everything, to_np
 
 # %% auto #0
 __all__ = ['ACTIONS', 'LANE_LEFT', 'IDLE', 'LANE_RIGHT', 'FASTER', 'SLOWER', 'kinematics_ranges', 'decode_kinematics',
@@ -40,7 +40,7 @@ def decode_kinematics(obs, # (vehicles, 5) observation: presence, x, y, vx, vy, 
                       lanes_count:int=3, # lanes on the road (the y range depends on it)
                      ) -> Bunch:
     "Ego lane and speed, and per neighbour: metres ahead `dx`, lane offset `dlane` (+1 = to the right), relative speed `dvx`"
-    obs = np.asarray(obs, "float64")
+    obs = check_finite("obs", obs).astype("float64")
     if obs.ndim != 2 or obs.shape[1] != 5:
         raise ValueError(f"Expected obs of shape (vehicles, 5) with features presence, x, y, vx, vy. Received: shape={obs.shape}")
     r = kinematics_ranges(lanes_count)
@@ -120,7 +120,9 @@ def rule_driver(obs, # (vehicles, 5) Kinematics observation
 # %% ../../nbs/28c_applications.driving_decisions.ipynb #b4fa8ddd
 def keras_policy(model:keras.Model, # obs batch -> per-action scores (Q-values or probabilities)
                 ):
-    "The greedy policy of a Keras model: the action with the highest output"
+    "The greedy policy of a Keras model (any kind: Functional, Sequential, subclassed): the action with the highest output"
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"Expected model to be a keras.Model. Received: model of type {type(model).__name__}")
     def policy(obs):
         x = np.asarray(obs, "float32")[None]
         return int(np.argmax(to_np(model(x, training=False))[0]))

@@ -15,7 +15,7 @@ import highway_env  # noqa: F401 -- registers the highway-env environments with 
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils import Bunch
-from ..core import check_choice, check_int, check_positive
+from ..core import check_choice, check_finite, check_int, check_number, check_positive
 
 # %% auto #0
 __all__ = ['CAR_COLOURS', 'VEHICLE_BLUE', 'world_to_pixel', 'vehicle_centres', 'collect_frames', 'centre_heatmap',
@@ -32,7 +32,7 @@ def world_to_pixel(env:gym.Env, # a highway-env environment that has rendered at
     s = viewer.sim_surface
     size = np.array([s.get_width(), s.get_height()], "float64")
     centre = np.asarray(s.centering_position, "float64") * size
-    return (np.asarray(positions, "float64").reshape(-1, 2) - viewer.window_position()) * s.scaling + centre
+    return (check_finite("positions", positions).astype("float64").reshape(-1, 2) - viewer.window_position()) * s.scaling + centre
 
 def vehicle_centres(env:gym.Env, # a highway-env environment that has rendered at least once
                    ) -> np.ndarray:
@@ -49,6 +49,11 @@ CAR_COLOURS = np.array([(235, 235, 235), (25, 25, 25), (150, 150, 150), (195, 19
                         (30, 55, 160), (100, 200, 255), (210, 190, 40), (25, 90, 45), (120, 70, 30)], "uint8")
 VEHICLE_BLUE = (100, 200, 255)   # how highway-env draws the other cars by default
 
+def _check_size(image_size, name="image_size") -> tuple:
+    if not isinstance(image_size, (tuple, list)) or len(image_size) != 2:
+        raise ValueError(f"Expected {name} to be (height, width), two positive integers. Received: {name}={image_size!r}")
+    return tuple(check_int(f"{name}[{j}]", n) for j, n in enumerate(image_size))
+
 def collect_frames(n_frames:int, # frames to collect
                    seed:int=0, # episode seeds are seed, seed + 1, ...
                    image_size:tuple=(48, 192), # (height, width) of the returned frames
@@ -59,8 +64,8 @@ def collect_frames(n_frames:int, # frames to collect
     "Frames `X` (n, h, w, 3) uint8 from seeded episodes, with the other vehicles' pixel `centres` (list of (k, 2)) and `episode` ids"
     from PIL import Image
     check_int("n_frames", n_frames); check_int("max_steps", max_steps)
-    check_choice("colours", colours, ("default", "random"))
-    h, w = image_size
+    check_choice("colours", colours, ("default", "random")); check_int("seed", seed, low=0)
+    h, w = _check_size(image_size)
     X, centres, episode = [], [], []
     env, ep = make_env(env_id), seed
     while len(X) < n_frames:
@@ -84,11 +89,11 @@ def centre_heatmap(centres:list, # per frame, (k, 2) pixel centres (column, row)
                    sigma:float=1.5, # width of each bump, pixels
                   ) -> np.ndarray:
     "Targets (n, h, w, 1) float32: the maximum of Gaussian bumps centred on the vehicles"
-    h, w = image_size
+    h, w = _check_size(image_size); sigma = check_positive("sigma", sigma)
     rows, cols = np.arange(h)[:, None], np.arange(w)[None, :]
     Y = np.zeros((len(centres), h, w), "float32")
     for i, c in enumerate(centres):
-        for x, y in np.asarray(c).reshape(-1, 2):
+        for x, y in check_finite(f"centres[{i}]", c).reshape(-1, 2):
             Y[i] = np.maximum(Y[i], np.exp(-((cols - x) ** 2 + (rows - y) ** 2) / (2 * sigma ** 2)))
     return Y[..., None]
 
@@ -98,7 +103,7 @@ def build_vehicle_detector(image_size:tuple=(48, 192), # (height, width), both e
                            name:str="vehicle_heatmap") -> keras.Model:
     "A small fully convolutional net from an RGB frame (values 0-1) to a vehicle-centre heat map (h, w, 1)"
     check_int("filters", filters)
-    h, w = image_size
+    h, w = _check_size(image_size)
     if h % 2 or w % 2: raise ValueError(f"Expected an even height and width. Received: image_size={image_size}")
     inputs = keras.Input((h, w, 3), name="frame")
     x = layers.Conv2D(filters, 3, padding="same", activation="relu", name="full_conv1")(inputs)
@@ -116,8 +121,10 @@ def find_peaks(heatmap, # (h, w) or (h, w, 1) scores
                size:int=3, # a peak is the maximum of its size x size neighbourhood
               ) -> np.ndarray:
     "Detections (k, 2) as (column, row): local maxima of `heatmap` above `threshold`"
-    hm = np.asarray(heatmap, "float32").squeeze()
-    if hm.ndim != 2: raise ValueError(f"Expected one heat map (h, w) or (h, w, 1). Received: shape={np.shape(heatmap)}")
+    hm = check_finite("heatmap", heatmap).astype("float32")
+    if hm.ndim == 3 and hm.shape[-1] == 1: hm = hm[..., 0]
+    if hm.ndim != 2: raise ValueError(f"Expected one heat map (h, w) or (h, w, 1). Received: heatmap with shape={np.shape(heatmap)}")
+    threshold, size = check_number("threshold", threshold), check_int("size", size)
     peaks = (hm == ndimage.maximum_filter(hm, size=size, mode="constant")) & (hm > threshold)
     return np.argwhere(peaks)[:, ::-1].astype("float64")
 
@@ -129,9 +136,13 @@ def colour_threshold_detector(frame, # (h, w, 3) uint8 frame
                               min_pixels:int=3, # smaller blobs are noise
                              ) -> np.ndarray:
     "Detections (k, 2) as (column, row): centroids of the blobs of pixels near (or, `invert`, far from) `colours`"
-    f = np.asarray(frame, "float32")
+    f = check_finite("frame", frame).astype("float32")
     if f.ndim != 3 or f.shape[-1] != 3: raise ValueError(f"Expected frame of shape (h, w, 3). Received: shape={f.shape}")
-    dist = np.linalg.norm(f[:, :, None, :] - np.asarray(colours, "float32").reshape(1, 1, -1, 3), axis=-1).min(-1)
+    cl = check_finite("colours", colours).astype("float32")
+    if cl.ndim not in (1, 2) or cl.shape[-1] != 3 or not cl.size:
+        raise ValueError(f"Expected colours of shape (m, 3) with m >= 1. Received: colours.shape={cl.shape}")
+    tol, min_pixels = check_number("tol", tol, low=0), check_int("min_pixels", min_pixels)
+    dist = np.linalg.norm(f[:, :, None, :] - cl.reshape(1, 1, -1, 3), axis=-1).min(-1)
     mask = dist > tol if invert else dist <= tol
     labels, n = ndimage.label(mask)
     if n == 0: return np.zeros((0, 2))
@@ -145,7 +156,7 @@ def match_detections(pred, # (k, 2) detected centres
                      radius:float=3.0, # largest distance of a correct detection, pixels
                     ) -> tuple:
     "(true positives, false positives, false negatives) of a one-to-one matching within `radius`"
-    pred, true = np.asarray(pred, "float64").reshape(-1, 2), np.asarray(true, "float64").reshape(-1, 2)
+    pred, true = check_finite("pred", pred).astype("float64").reshape(-1, 2), check_finite("true", true).astype("float64").reshape(-1, 2)
     check_positive("radius", radius)
     if len(pred) == 0 or len(true) == 0: return 0, len(pred), len(true)
     dist = np.linalg.norm(pred[:, None] - true[None], axis=-1)
@@ -159,6 +170,7 @@ def detection_scores(preds:list, # per frame, (k, 2) detections
     "Precision, recall and F1 over all frames"
     if len(preds) != len(trues):
         raise ValueError(f"Expected one prediction per frame. Received: {len(preds)} predictions, {len(trues)} frames")
-    tp, fp, fn = np.sum([match_detections(p, t, radius) for p, t in zip(preds, trues)], axis=0)
+    check_positive("radius", radius)
+    tp, fp, fn = np.array([match_detections(p, t, radius) for p, t in zip(preds, trues)], "int64").reshape(-1, 3).sum(0)   # no frames: zeros
     precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     return dict(precision=float(precision), recall=float(recall), f1=float(2 * precision * recall / max(precision + recall, 1e-12)))

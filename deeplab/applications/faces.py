@@ -11,7 +11,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import check_int, check_number, check_positive, check_rate
+from ..core import check_finite, check_image_shape, check_int, check_number, check_positive, check_rate, check_same_length
 from ..architectures.cnn import build_cnn
 
 # %% auto #0
@@ -23,7 +23,7 @@ def prepare_faces(images, # (N, height, width) grayscale images, any numeric ran
                   factor:int=4, # shrink by averaging factor x factor blocks (edge rows/columns that do not fill a block are dropped)
                  ) -> np.ndarray:
     "Shrink and standardise face images: (N, height // factor, width // factor, 1) float32, each image zero mean, unit variance"
-    x = np.asarray(images, "float32")
+    x = check_finite("images", images).astype("float32")
     if x.ndim != 3:
         raise ValueError(f"Expected images of rank 3 (N, height, width), grayscale. Received: images.shape={x.shape}")
     f = check_int("factor", factor)
@@ -39,8 +39,8 @@ def pair_scores(embeddings, # (N, D) embeddings (any scale: they are L2-normalis
                 y, # (N,) person of each embedding
                ) -> tuple[np.ndarray, np.ndarray]:
     "Cosine similarity of every pair i < j and whether it is genuine (same person): `(scores, same)`"
-    e = np.asarray(embeddings, "float64")
-    y = np.asarray(y)
+    e = check_finite("embeddings", embeddings).astype("float64")
+    y = np.asarray(y).reshape(-1)
     if e.ndim != 2 or len(e) != len(y):
         raise ValueError(f"Expected embeddings of shape (N, D) with one label each. Received: embeddings.shape={e.shape}, len(y)={len(y)}")
     e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
@@ -53,12 +53,15 @@ def verification_report(scores, # (P,) pair scores, higher = more alike
                        ) -> Bunch:
     "ROC of a verifier: `auc`, `eer`, `eer_threshold`, `tar` and `threshold` at `far`, and the curve `fpr`, `tpr`, `thresholds`"
     from sklearn.metrics import roc_curve, roc_auc_score
-    s, same = np.asarray(scores, "float64"), np.asarray(same, bool)
+    s, same = check_finite("scores", scores).astype("float64"), np.asarray(same)
     if s.shape != same.shape or s.ndim != 1:
         raise ValueError(f"Expected scores and same of the same shape (P,). Received: scores.shape={s.shape}, same.shape={same.shape}")
+    if same.size and not np.isin(same, (0, 1)).all():
+        raise ValueError(f"Expected same to hold True/False (or 1/0) per pair. Received: same with values {np.unique(same)[:5].tolist()}")
+    same = same.astype(bool)
     if same.all() or not same.any():
-        raise ValueError(f"Expected both genuine and impostor pairs. Received: {int(same.sum())} genuine of {len(same)} pairs")
-    if not 0 < far < 1: raise ValueError(f"Expected 0 < far < 1. Received: far={far!r}")
+        raise ValueError(f"Expected same to hold both genuine and impostor pairs. Received: {int(same.sum())} genuine of {len(same)} pairs")
+    far = check_number("far", far, 0, 1, include_low=False, include_high=False)
     fpr, tpr, thr = roc_curve(same, s, drop_intermediate=False)
     frr = 1 - tpr
     k = int(np.argmax(fpr >= frr - 1e-12))               # the first point where the false accepts reach the false rejects
@@ -71,13 +74,18 @@ def verification_report(scores, # (P,) pair scores, higher = more alike
 # %% ../../nbs/22_applications.faces.ipynb #1138c653
 def identification_accuracy(embeddings, # (N, D) embeddings of the people to identify
                             y, # (N,) person of each embedding
-                            k:tuple=(1, 3), # report top-k accuracy for each k
+                            k:tuple=(1, 3), # report top-k accuracy for each k (one int: that k only)
                             n_enrol:int=1, # gallery photographs per person; the rest are probes
                             n_draws:int=20, # seeded random galleries to average over
                             seed:int=0,
                            ) -> dict:
     "Closed-gallery identification by cosine nearest neighbour: mean top-k accuracy over random gallery/probe draws"
-    e = np.asarray(embeddings, "float64"); y = np.asarray(y)
+    e = check_finite("embeddings", embeddings).astype("float64"); y = np.asarray(y).reshape(-1)
+    if e.ndim != 2: raise ValueError(f"Expected embeddings of shape (N, D). Received: embeddings.shape={e.shape}")
+    check_same_length(embeddings=e, y=y)
+    ks = [check_int("k", kk) for kk in ((k,) if isinstance(k, (int, np.integer)) else k)]
+    if not ks: raise ValueError(f"Expected k to hold at least one rank. Received: k={k!r}")
+    n_draws, seed = check_int("n_draws", n_draws), check_int("seed", seed, low=0)
     e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
     people, counts = np.unique(y, return_counts=True)
     if len(people) < 2:
@@ -86,9 +94,8 @@ def identification_accuracy(embeddings, # (N, D) embeddings of the people to ide
     if counts.min() <= n_enrol:
         raise ValueError(f"Expected every person to have more than n_enrol photographs (one left as a probe). "
                          f"Received: n_enrol={n_enrol}, fewest photographs {counts.min()}")
-    ks = [check_int("k", kk) for kk in k]
     rng, hits = np.random.default_rng(seed), {kk: [] for kk in ks}
-    for _ in range(check_int("n_draws", n_draws)):
+    for _ in range(n_draws):
         gallery = np.concatenate([rng.choice(np.flatnonzero(y == p), n_enrol, replace=False) for p in people])
         probe = np.setdiff1d(np.arange(len(y)), gallery)
         sim = e[probe] @ e[gallery].T                                     # (probes, gallery photographs)
@@ -139,7 +146,7 @@ def build_face_embedder(input_shape=(28, 23, 1), # (height, width, channels) of 
                         name:str="face",
                        ) -> keras.Model:
     "A CNN face embedder: `build_cnn`'s conv blocks (batch norm, same padding), dropout, dense, L2 normalisation"
-    check_int("embedding_dim", embedding_dim); check_rate("dropout", dropout)
+    input_shape = check_image_shape(input_shape); check_int("embedding_dim", embedding_dim); check_rate("dropout", dropout)
     cnn = build_cnn(input_shape, num_classes=2, filters=filters, dense_units=None, dropout=0.0, batch_norm=True,
                     padding="same", name=name)                              # we keep its body; its softmax is unused
     x = cnn.get_layer(f"{name}_flatten").output
@@ -153,9 +160,17 @@ def build_arcface_trainer(embedder:keras.Model, # maps images to embeddings
                           scale:float=16.0, margin:float=0.3, # the `ArcFace` head
                           augment:bool=True, # random shifts (6%), rotations (about 10 degrees) and mirror images
                           seed:int|None=None,
+                          input_shape:tuple|None=None, # one image's shape; needed only if `embedder` has none (never called, or subclassed)
                          ) -> keras.Model:
-    "A training model: inputs `[images, labels]`, augmentation, `embedder`, `ArcFace` logits"
-    images = keras.Input(embedder.input_shape[1:], name="images")
+    "A training model: inputs `[images, labels]`, augmentation, `embedder` (any Keras model kind), `ArcFace` logits"
+    if not isinstance(embedder, keras.Model):
+        raise ValueError(f"Expected embedder to be a keras.Model. Received: embedder of type {type(embedder).__name__}")
+    if input_shape is None:
+        try: input_shape = tuple(embedder.inputs[0].shape[1:])
+        except (AttributeError, ValueError, IndexError, TypeError):
+            raise ValueError(f"Expected input_shape for embedder {embedder.name!r}, which has no defined input (a Sequential never "
+                             f"called, or a subclassed model). Received: input_shape=None") from None
+    images = keras.Input(check_image_shape(input_shape), name="images")
     labels = keras.Input((), dtype="int32", name="labels")
     x = images
     if augment:
@@ -168,7 +183,10 @@ def build_arcface_trainer(embedder:keras.Model, # maps images to embeddings
 def embed(embedder:keras.Model, X, # prepared images (N, H, W, 1)
           mirror:bool=True, # also embed the mirror images and average (test-time augmentation)
          ) -> np.ndarray:
-    "Unit-norm embeddings (N, D) as NumPy"
+    "Unit-norm embeddings (N, D) as NumPy; `embedder` may be any Keras model kind"
+    X = check_finite("X", X).astype("float32")
+    if X.ndim != 4: raise ValueError(f"Expected X of shape (N, height, width, channels). Received: X.shape={X.shape}")
+    if not len(X): return np.zeros((0, int(embedder(np.zeros((1, *X.shape[1:]), "float32")).shape[-1])), "float32")
     e = embedder.predict(X, batch_size=256, verbose=0)
     if mirror: e = e + embedder.predict(X[:, :, ::-1], batch_size=256, verbose=0)
-    return e / np.linalg.norm(e, axis=1, keepdims=True)
+    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)

@@ -13,7 +13,7 @@ import keras
 from keras import layers
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from ..core import check_int, check_number, check_rate
+from ..core import check_int, check_number, check_rate, check_same_length
 
 # %% auto #0
 __all__ = ['SQRT2', 'MOVES', 'random_grid', 'octile', 'neighbours', 'PlanResult', 'astar', 'grid_graph', 'path_cost',
@@ -26,7 +26,7 @@ def random_grid(size:int=32, # the grid is size x size cells
                 seed:int=0, # the map's seed: the same seed gives the same map
                ) -> np.ndarray:
     "A random occupancy grid, (size, size) bool, True where blocked"
-    check_int("size", size); check_int("n_walls", n_walls, low=0); check_rate("density", density)
+    check_int("size", size); check_int("n_walls", n_walls, low=0); check_rate("density", density); check_int("seed", seed, low=0)
     if size < 4: raise ValueError(f"Expected size >= 4. Received: size={size}")
     rng = np.random.default_rng(seed)
     grid = rng.random((size, size)) < density
@@ -108,6 +108,7 @@ def astar(grid:np.ndarray, # (H, W) occupancy grid, True where blocked
         table = np.asarray(heuristic, dtype="float64")
         if table.shape != grid.shape:
             raise ValueError(f"Expected a heuristic array of the grid's shape {grid.shape}. Received: shape={table.shape}")
+        if np.isnan(table).any(): raise ValueError(f"Expected a heuristic array without NaN (inf marks cut-off cells). Received: {int(np.isnan(table).sum())} NaN values")
         h = lambda n: table[n]
     g, parent, closed = {start: 0.0}, {start: None}, np.zeros(grid.shape, bool)
     queue, expanded = [(weight * h(start), 0.0, start)], 0
@@ -145,6 +146,8 @@ def grid_graph(grid:np.ndarray, # (H, W) occupancy grid, True where blocked
 def path_cost(grid:np.ndarray, path:list) -> float:
     "Cost of a path of cells, checking that every step is a legal move of `neighbours`"
     grid = _check_grid(grid)
+    inside = np.zeros_like(grid)                                      # (row, col) pairs inside the grid; blocked ones fail as moves below
+    path = [_check_cell(f"path[{j}]", cell, inside) for j, cell in enumerate(path)]
     total = 0.0
     for a, b in zip(path[:-1], path[1:]):
         step = dict(neighbours(grid, a)).get(tuple(b))
@@ -196,5 +199,9 @@ def learned_heuristic(model:keras.Model, # a network from `build_heuristic_net`,
                       goals:list, # one goal per grid
                      ) -> np.ndarray:
     "Predicted cost-to-go maps (n, H, W) in cells, for use as `astar(..., heuristic=maps[i])`"
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"Expected model to be a keras.Model. Received: model of type {type(model).__name__}")
+    check_same_length(grids=grids, goals=goals)                      # zip would drop the extra ones silently
+    if not len(grids): raise ValueError("Expected at least one grid. Received: grids of length 0")
     X = np.stack([heuristic_features(g, goal) for g, goal in zip(grids, goals)])
     return np.asarray(model.predict(X, batch_size=256, verbose=0))[..., 0] * X.shape[1]

@@ -10,7 +10,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import check_int
+from ..core import check_choice, check_finite, check_image_shape, check_int, check_labels, check_same_length
 
 # %% auto #0
 __all__ = ['sample_episode', 'prepare_glyphs', 'rotate_classes', 'EpisodeDataset', 'build_conv4', 'squared_distances',
@@ -24,7 +24,7 @@ def sample_episode(labels, # (N,) integer class of every example
                    rng=None, # a seed or `np.random.Generator`
                   ) -> Bunch:
     "Indices of an N-way K-shot episode: `classes` (n_way,), `support` (n_way, k_shot), `query` (n_way, n_query)"
-    labels = np.asarray(labels).reshape(-1)
+    labels = check_finite("labels", labels).reshape(-1)
     check_int("n_way", n_way); check_int("k_shot", k_shot); check_int("n_query", n_query, 0)
     rng = np.random.default_rng(rng)
     classes, counts = np.unique(labels, return_counts=True)
@@ -45,7 +45,7 @@ def prepare_glyphs(images, # (N, H, W) uint8 glyphs, ink 255 (as `load_omniglot`
                   ) -> np.ndarray:
     "Shrink glyphs by area averaging to (N, size, size, 1) float32 in [0, 1]"
     from PIL import Image
-    images = np.asarray(images)
+    images = check_finite("images", images)
     if images.ndim != 3: raise ValueError(f"Expected images of shape (N, H, W). Received: images.shape={images.shape}")
     check_int("size", size)
     out = [np.asarray(Image.fromarray(im.astype("uint8")).resize((size, size), Image.BOX)) for im in images]
@@ -55,8 +55,11 @@ def rotate_classes(X, # (N, H, W, ...) images
                    y, # (N,) integer classes 0..C-1
                   ) -> tuple[np.ndarray, np.ndarray]:
     "Four times the classes: every image turned by 0, 90, 180 and 270 degrees, as class `y + k * C`"
-    X, y = np.asarray(X), np.asarray(y)
-    C = int(y.max()) + 1
+    X, y = np.asarray(X), np.asarray(y).reshape(-1)
+    check_same_length(X=X, y=y)
+    if X.ndim < 3: raise ValueError(f"Expected X of shape (N, H, W, ...). Received: X.shape={X.shape}")
+    C = int(y.max()) + 1 if len(y) else 1
+    y = check_labels("y", y, max(C, 1))                                   # integers >= 0
     return (np.concatenate([np.rot90(X, k, axes=(1, 2)) for k in range(4)]), np.concatenate([y + k * C for k in range(4)]))
 
 class EpisodeDataset(keras.utils.PyDataset):
@@ -67,7 +70,8 @@ class EpisodeDataset(keras.utils.PyDataset):
                  n_episodes:int, # episodes per epoch
                  seed:int=0, **kwargs):
         super().__init__(**kwargs)
-        self.X, self.y, self.seed, self.epoch = np.asarray(X), np.asarray(y), seed, 0
+        self.X, self.y, self.seed, self.epoch = check_finite("X", X), np.asarray(y).reshape(-1), check_int("seed", seed, low=0), 0
+        check_same_length(X=self.X, y=self.y)
         self.n_way, self.k_shot, self.n_query = n_way, k_shot, n_query
         self.n_episodes = check_int("n_episodes", n_episodes); check_int("n_query", n_query)
         sample_episode(self.y, n_way, k_shot, n_query, 0)                  # fail now, not inside fit
@@ -83,7 +87,7 @@ def build_conv4(input_shape=(28, 28, 1), # (height, width, channels) of one imag
                 blocks:int=4, # conv-BN-ReLU-pool blocks
                 name:str="conv4") -> keras.Model:
     "The protonet embedding: `blocks` x (3x3 conv, batch norm, ReLU, 2x2 max-pool), flattened"
-    check_int("filters", filters); check_int("blocks", blocks)
+    input_shape = check_image_shape(input_shape); check_int("filters", filters); check_int("blocks", blocks)
     inputs = keras.Input(input_shape, name="image")
     x = inputs
     for b in range(1, blocks + 1):
@@ -109,8 +113,10 @@ class PrototypeLogits(layers.Layer):
 @keras.saving.register_keras_serializable(package="deeplab")
 class ProtoNet(keras.Model):
     "A prototypical network: input an episode `(support (N, K, H, W, C), query (Q, H, W, C))`, output (Q, N) logits"
-    def __init__(self, encoder:keras.Model, # maps (batch, H, W, C) images to (batch, d) embeddings
+    def __init__(self, encoder:keras.Model, # maps (batch, H, W, C) images to (batch, d) embeddings; any Keras model kind
                  **kwargs):
+        if not isinstance(encoder, keras.Model):
+            raise ValueError(f"Expected encoder to be a keras.Model. Received: encoder of type {type(encoder).__name__}")
         super().__init__(**kwargs)
         self.encoder, self.head = encoder, PrototypeLogits(name="prototypes")
     def call(self, inputs, training=None):
@@ -131,12 +137,13 @@ def nearest_prototype(support, # (n_way, k_shot, d) support features
                       rule:str="prototype", # 'prototype' (nearest class mean) or 'neighbour' (nearest support example)
                      ) -> np.ndarray:
     "Predicted class 0..n_way-1 of each query, by squared Euclidean distance"
-    support, query = np.asarray(support, "float64"), np.asarray(query, "float64")
+    support, query = check_finite("support", support).astype("float64"), check_finite("query", query).astype("float64")
     if support.ndim != 3 or query.ndim != 2 or support.shape[2] != query.shape[1]:
         raise ValueError(f"Expected support (n_way, k_shot, d) and query (q, d). Received: support.shape={support.shape}, query.shape={query.shape}")
     if rule not in ("prototype", "neighbour"):
         raise ValueError(f"Expected rule to be 'prototype' or 'neighbour'. Received: rule={rule!r}")
     N, K, D = support.shape
+    if not N or not K: raise ValueError(f"Expected at least one class and one support example. Received: support.shape={support.shape}")
     ref = support.mean(1) if rule == "prototype" else support.reshape(N * K, D)
     d = (query ** 2).sum(1)[:, None] - 2 * query @ ref.T + (ref ** 2).sum(1)[None]
     return d.argmin(1) // (1 if rule == "prototype" else K)
@@ -148,8 +155,11 @@ def evaluate_episodes(features, # (N, ...) features (or images) of the test exam
                       seed:int=0,
                       rule:str="prototype") -> Bunch:
     "Mean accuracy over seeded N-way K-shot episodes: `mean`, `ci95` (half-width), `accuracies`"
-    features = np.asarray(features).reshape(len(features), -1)
-    check_int("n_episodes", n_episodes); check_int("n_query", n_query)
+    features = check_finite("features", features)
+    check_same_length(features=features, labels=np.asarray(labels).reshape(-1))
+    features = features.reshape(len(features), -1)
+    check_int("n_episodes", n_episodes); check_int("n_query", n_query); check_int("seed", seed, low=0)
+    check_choice("rule", rule, ("prototype", "neighbour"))
     rng, accs = np.random.default_rng(seed), []
     for _ in range(n_episodes):
         ep = sample_episode(labels, n_way, k_shot, n_query, rng)
@@ -164,10 +174,11 @@ def one_shot_runs_error(support, # (runs, way, ...) the one training image of ea
                         answers, # (runs, way) the class of each test image
                         rule:str="prototype") -> np.ndarray:
     "Error rate of each of Lake's one-shot runs (nearest support image)"
-    support, query, answers = np.asarray(support), np.asarray(query), np.asarray(answers)
+    support, query, answers = check_finite("support", support), check_finite("query", query), np.asarray(answers)
     if support.shape[:2] != answers.shape or query.shape[:2] != answers.shape:
         raise ValueError(f"Expected support, query and answers to agree on (runs, way). Received: {support.shape[:2]}, "
                          f"{query.shape[:2]}, {answers.shape}")
     R, W = answers.shape
+    check_labels("answers", answers, max(W, 1))
     s, q = support.reshape(R, W, 1, -1), query.reshape(R, W, -1)
     return np.array([np.mean(nearest_prototype(s[r], q[r], rule) != answers[r]) for r in range(R)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import numpy as np
 from sklearn.utils import Bunch
-from ..core import check_choice, check_int, check_positive
+from ..core import check_choice, check_finite, check_int, check_labels, check_positive, check_same_length
 from ..metrics import check_probs, roc_auc
 
 # %% auto #0
@@ -61,7 +61,7 @@ def corrupt(images, # (N, height, width, 3) uint8 RGB images
            ) -> np.ndarray:
     "A CIFAR-10-C-style corrupted copy of `images` at `severity`: uint8, the same shape"
     name, severity = check_corruption(name, severity)
-    X = _check_uint8_images(images)
+    X, seed = _check_uint8_images(images), check_int("seed", seed, low=0)
     c = CORRUPTIONS[name][severity - 1]
     if name == "jpeg": return _jpeg(X, c)
     x = X.astype("float64") / 255
@@ -86,7 +86,9 @@ def corruption_predictions(model, # a classifier taking float images in [0, 1] a
                           ) -> dict:
     "Probabilities on the clean images, key `('clean', 0)`, and on every corruption and severity, keys `(name, severity)`"
     X = _check_uint8_images(images)
-    names = list(CORRUPTIONS) if names is None else list(names)
+    seed, batch_size = check_int("seed", seed, low=0), check_int("batch_size", batch_size)
+    if not len(X): raise ValueError(f"Expected images to hold at least one image. Received: images.shape={X.shape}")
+    names = list(CORRUPTIONS) if names is None else [names] if isinstance(names, str) else list(names)
     for n in names: check_corruption(n, 1)
     predict = lambda Z: np.asarray(model.predict(Z.astype("float32") / 255, batch_size=batch_size, verbose=0), "float64")
     out = {("clean", 0): predict(X)}
@@ -99,6 +101,12 @@ def corruption_table(preds:dict, # from `corruption_predictions`
                      metric=None, # function (probs, y) -> float; default: accuracy
                     ) -> Bunch:
     "`metric` per corruption (rows, `names`) and severity (columns: 0 = clean, then 1..5) as `table` (C, 6)"
+    if not isinstance(preds, dict) or ("clean", 0) not in preds:
+        raise ValueError(f"Expected preds from corruption_predictions, a dict with the key ('clean', 0). Received: preds with keys {list(preds)[:3] if isinstance(preds, dict) else type(preds).__name__}")
+    p0 = np.asarray(preds[("clean", 0)])
+    if p0.ndim != 2: raise ValueError(f"Expected preds[('clean', 0)] of shape (N, num_classes). Received: shape {p0.shape}")
+    check_same_length(**{"preds[('clean', 0)]": p0, "y": np.asarray(y).reshape(-1)})
+    y = check_labels("y", np.asarray(y).reshape(-1), p0.shape[1])
     metric = metric or (lambda p, y: float(np.mean(np.asarray(p).argmax(1) == y)))
     names = [n for n in CORRUPTIONS if (n, 1) in preds]
     clean = metric(preds[("clean", 0)], y)
@@ -107,7 +115,13 @@ def corruption_table(preds:dict, # from `corruption_predictions`
 # %% ../../nbs/33_challenges.generalization.ipynb #b7c7b232
 def log_probs(probs) -> np.ndarray:
     "`log(probs)`, floored at 1e-30: the logits up to a constant per row, which softmax ignores"
-    return np.log(np.clip(check_probs(probs), 1e-30, 1))
+    return np.log(np.clip(_check_prob_values(probs), 1e-30, 1))
+
+def _check_prob_values(probs, name="probs"):
+    p = check_probs(check_finite(name, probs))
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError(f"Expected {name} to hold probabilities in [0, 1]. Received: {name} from {p.min():g} to {p.max():g}")
+    return p
 
 def temperature_scale(probs, # (N, num_classes) predicted probabilities
                       temperature:float, # > 1 softens, < 1 sharpens
@@ -123,8 +137,12 @@ def fit_temperature(probs, # (N, num_classes) validation-set probabilities
                    ) -> float:
     "The temperature that minimises the NLL of `temperature_scale(probs, T)` on `(probs, y)` (Guo et al., 2017)"
     from scipy.optimize import minimize_scalar
-    p, y = check_probs(probs, y)
+    p, y = check_probs(_check_prob_values(probs), y)
+    if not len(y): raise ValueError(f"Expected at least one validation example. Received: probs.shape={p.shape}")
+    if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+        raise ValueError(f"Expected bounds to be a pair (low, high). Received: bounds={bounds!r}")
     lo, hi = (check_positive("bounds", b) for b in bounds)
+    if lo >= hi: raise ValueError(f"Expected bounds with low < high. Received: bounds={bounds!r}")
     z, rows = log_probs(p), np.arange(len(y))
     def nll(log_t):
         s = z / np.exp(log_t)
@@ -135,13 +153,15 @@ def fit_temperature(probs, # (N, num_classes) validation-set probabilities
 # %% ../../nbs/33_challenges.generalization.ipynb #a741e8c8
 def max_softmax(probs) -> np.ndarray:
     "The maximum softmax probability of each row: Hendrycks & Gimpel's score for 'in-distribution'"
-    return check_probs(probs).max(1)
+    return _check_prob_values(probs).max(1)
 
 def ood_auroc(scores_in, # scores of in-distribution examples (higher = more in-distribution)
               scores_out, # scores of out-of-distribution examples
              ) -> float:
     "AUROC of telling in-distribution (positive) from out-of-distribution examples by their score"
-    s_in, s_out = np.asarray(scores_in, "float64").reshape(-1), np.asarray(scores_out, "float64").reshape(-1)
+    s_in, s_out = (check_finite(n, s).astype("float64").reshape(-1) for n, s in (("scores_in", scores_in), ("scores_out", scores_out)))
+    for n, s in (("scores_in", s_in), ("scores_out", s_out)):
+        if not len(s): raise ValueError(f"Expected {n} to hold at least one score. Received: {n} with 0 scores")
     return roc_auc(np.r_[np.ones(len(s_in)), np.zeros(len(s_out))], np.r_[s_in, s_out])
 
 def gray_to_rgb(images, # (N, height, width) grayscale images

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers
-from ..core import check_int, check_number
+from ..core import check_finite, check_int, check_labels, check_number, check_same_length
 
 # %% auto #0
 __all__ = ['TRANSFER_MODES', 'feature_extractor', 'freeze', 'transfer_model', 'fit_from', 'DiscriminativeAdam']
@@ -23,22 +23,55 @@ def _layer(model, layer_name, arg="layer_name"):
                          f"Received: {arg}={layer_name!r}")
     return model.get_layer(layer_name)
 
-def feature_extractor(model:keras.Model, # a functional model, e.g. a pretrained classifier
+def _check_model(model, arg="model"):
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"Expected {arg} to be a keras.Model. Received: {arg} of type {type(model).__name__}")
+    return model
+
+def _inputs(model):
+    "The model's symbolic inputs, or None (a Sequential never called, a subclassed model)"
+    try: return model.inputs or None
+    except (AttributeError, ValueError): return None
+
+def _one_input_shape(model, input_shape=None, arg="model"):
+    "One example's input shape: `input_shape` if given, else from the model's graph; a `ValueError` if neither"
+    ins = _inputs(model)
+    if ins and len(ins) != 1: raise ValueError(f"Expected {arg} to have one input. Received: {len(ins)} inputs")
+    if input_shape is None:
+        if ins: return tuple(ins[0].shape[1:])
+        raise ValueError(f"Expected input_shape for {arg} {model.name!r}, which has no defined input (a Sequential "
+                         f"never called, or a subclassed model). Received: input_shape=None")
+    if not isinstance(input_shape, (tuple, list)) or not input_shape:
+        raise ValueError(f"Expected input_shape to be one example's shape, a tuple of positive integers. Received: input_shape={input_shape!r}")
+    return tuple(check_int(f"input_shape[{j}]", n) for j, n in enumerate(input_shape))
+
+def feature_extractor(model:keras.Model, # a functional or Sequential model (also never called), e.g. a pretrained classifier
                       layer_name:str, # the layer whose output becomes the features
                       name:str|None=None, # the new model's name; default '<model>_to_<layer_name>'
+                      input_shape:tuple|None=None, # one example's shape; needed only for a Sequential never called
                      ) -> keras.Model:
     "The sub-network of `model` from its inputs to the output of `layer_name`: the same layers and weights, not a copy"
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"Expected model to be a keras.Model. Received: model of type {type(model).__name__}")
+    _check_model(model)
     layer = _layer(model, layer_name)
+    name = name or f"{model.name}_to_{layer_name}"
+    if isinstance(model, keras.Sequential):                   # a chain: call its layers up to `layer` on a new input
+        h = inputs = keras.Input(_one_input_shape(model, input_shape))
+        for l in model.layers:
+            h = l(h)
+            if l is layer: break
+        return keras.Model(inputs, h, name=name)
+    if _inputs(model) is None:
+        raise ValueError(f"Expected a functional or Sequential model: a subclassed model has no graph of layers to cut at "
+                         f"a layer. Received: model {model.name!r} of type {type(model).__name__}")
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    return keras.Model(inputs, layer.output, name=name or f"{model.name}_to_{layer_name}")
+    return keras.Model(inputs, layer.output, name=name)
 
 # %% ../../nbs/34_challenges.transfer.ipynb #tl0196a4
 def freeze(model:keras.Model, # the network whose layers are frozen, in `model.layers` order
            up_to:str|None=None, # the last layer to freeze; None freezes nothing (all trainable)
           ) -> list[str]:
     "Freeze the layers of `model` up to and including `up_to`, make the ones after it trainable; return the frozen names"
+    _check_model(model)
     model.trainable = True
     if up_to is None: return []
     _layer(model, up_to, "up_to")
@@ -64,6 +97,7 @@ def transfer_model(base:keras.Model, # the pretrained network, cut where the fea
                    freeze_up_to:str|None=None, # 'finetune' only: keep the base frozen up to this layer (see `freeze`)
                    bn_inference:bool=True, # freeze the base's batch norm layers: inference mode, statistics kept; not for 'scratch'
                    name:str="transfer", # model name, and prefix of the new layers
+                   input_shape:tuple|None=None, # one example's shape; needed only if `base` has no defined input (never called)
                   ) -> keras.Model:
     "A classifier for a new task: a copy of `base` (pretrained weights, or fresh ones for 'scratch') under a new softmax layer"
     if mode not in TRANSFER_MODES:
@@ -71,17 +105,21 @@ def transfer_model(base:keras.Model, # the pretrained network, cut where the fea
     num_classes = check_int("num_classes", num_classes, 2)
     if freeze_up_to is not None and mode != "finetune":
         raise ValueError(f"Expected freeze_up_to=None for mode={mode!r} (it applies to 'finetune'). Received: freeze_up_to={freeze_up_to!r}")
-    if len(base.inputs) != 1:
-        raise ValueError(f"Expected base to have one input. Received: {len(base.inputs)} inputs")
-    body = keras.models.clone_model(base)                      # new layers: fresh weights...
+    shape = _one_input_shape(_check_model(base, "base"), input_shape, "base")
+    if not base.built: base.build((None, *shape))                # a Sequential never called: its weights exist now
+    try: body = keras.models.clone_model(base)                  # new layers: fresh weights...
+    except (TypeError, ValueError, NotImplementedError, KeyError) as err:
+        raise ValueError(f"Expected base to be a functional or Sequential model, or a subclassed one with a working get_config "
+                         f"(transfer_model copies it with keras.models.clone_model). Received: base {base.name!r} of type "
+                         f"{type(base).__name__}, which cannot be copied ({type(err).__name__})") from None
+    inputs = keras.Input(shape, name=f"{name}_input")
+    features = body(inputs)                                     # `training=False` here would be overridden by `fit`
     if mode != "scratch": body.set_weights(base.get_weights())  # ...or the pretrained ones
     if mode == "probe": body.trainable = False
     else: freeze(body, freeze_up_to)
     if bn_inference and mode != "scratch":
         for layer in _all_layers(body):                          # Keras 3: a frozen BN layer runs in inference mode
             if isinstance(layer, layers.BatchNormalization): layer.trainable = False
-    inputs = keras.Input(base.inputs[0].shape[1:], name=f"{name}_input")
-    features = body(inputs)                                     # `training=False` here would be overridden by `fit`
     if len(features.shape) > 2: features = layers.Flatten(name=f"{name}_flatten")(features)
     outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer="zeros", name=f"{name}_head")(features)   # starts at 1/num_classes
     return keras.Model(inputs, outputs, name=name)
@@ -98,7 +136,19 @@ def fit_from(model:keras.Model, # a compiled model with an 'accuracy' metric; tr
             ) -> dict:
     "Restart `model` from `weights` with a fresh optimizer state; take `steps` steps on shuffled passes over `X, y`; return the curve"
     steps, batch_size, evals = check_int("steps", steps), check_int("batch_size", batch_size), check_int("evals", evals)
+    seed = check_int("seed", seed, low=0)
+    X, y = check_finite("X", X), np.asarray(y)
     if len(X) != len(y): raise ValueError(f"Expected as many labels as examples. Received: {len(X)} examples, {len(y)} labels")
+    if not len(X): raise ValueError(f"Expected X to hold at least one example. Received: X.shape={X.shape}")
+    try: num_classes = int(model.outputs[0].shape[-1])
+    except (AttributeError, ValueError, IndexError): num_classes = int(model(X[:1]).shape[-1])   # no graph: ask the model
+    y = check_labels("y", y, num_classes)
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError(f"Expected validation_data to be a pair (X, y). Received: validation_data of type {type(validation_data).__name__}")
+        Xv, yv = check_finite("validation_data[0]", validation_data[0]), np.asarray(validation_data[1])
+        check_same_length(**{"validation_data[0]": Xv, "validation_data[1]": yv})
+        validation_data = (Xv, check_labels("validation_data[1]", yv, num_classes))
     if steps % evals: raise ValueError(f"Expected evals to divide steps. Received: steps={steps}, evals={evals}")
     model.set_weights(weights)                                  # weights and batch-norm statistics
     for v in model.optimizer.variables:                         # step count and moments; not the learning rate
