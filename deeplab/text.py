@@ -37,6 +37,7 @@ _ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")                                 # n
 
 def standardize(text:str) -> list[str]:
     "The tokens of `text` as `TextVectorization` makes them: ASCII lowercase, ASCII punctuation stripped, split on ASCII whitespace"
+    if not isinstance(text, str): raise ValueError(f"Expected text to be a string. Received: text={text!r:.40} of type {type(text).__name__}")
     return [t for t in _ASCII_SPACE.split(_PUNCTUATION.sub("", text.translate(_ASCII_LOWER))) if t]
 
 def build_vocabulary(texts, # training texts

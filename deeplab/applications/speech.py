@@ -10,18 +10,19 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import check_choice, check_int, check_positive, seed_everything, to_np
+from ..core import (check_choice, check_finite, check_image_shape, check_int, check_labels, check_number, check_positive,
+                          check_probability, check_same_length, seed_everything, to_np)
 from sklearn.utils import Bunch
 from ..data import SAMPLE_RATE
 from ..architectures.cnn import build_cnn
 from ..train import fit
 
 # %% auto #0
-__all__ = ['DIGIT_WORDS', 'check_audio', 'fix_length', 'frame_signal', 'hann_window', 'dft_matrices', 'power_spectrogram',
-           'hz_to_mel', 'mel_filterbank', 'LogMel', 'SpecAugment', 'build_speech_cnn', 'train_speech_cnn',
-           'make_digit_strings', 'segment_on_silence', 'transcribe_by_segments', 'edit_distance', 'error_rate', 'spell',
-           'encode_texts', 'ctc_loss_np', 'build_crnn', 'ids_to_text', 'ctc_greedy_decode', 'ctc_decode_texts',
-           'plot_ctc_alignment']
+__all__ = ['DIGIT_WORDS', 'check_audio', 'fix_length', 'stft_num_frames', 'frame_signal', 'hann_window', 'dft_matrices',
+           'power_spectrogram', 'hz_to_mel', 'mel_filterbank', 'stft_power', 'LogMel', 'SpecAugment',
+           'build_speech_cnn', 'train_speech_cnn', 'make_digit_strings', 'segment_on_silence', 'transcribe_by_segments',
+           'edit_distance', 'error_rate', 'spell', 'encode_texts', 'ctc_loss_np', 'build_crnn', 'ids_to_text',
+           'ctc_greedy_decode', 'ctc_decode_texts', 'plot_ctc_alignment']
 
 # %% ../../nbs/26_applications.speech.ipynb #6a01420b
 def check_audio(audio, # one clip (samples,) or a batch (batch, samples)
@@ -39,6 +40,7 @@ def check_audio(audio, # one clip (samples,) or a batch (batch, samples)
                          f"Received: {name} with shape={x.shape} and dtype={x.dtype}")
     if x.shape[-1] == 0 or x.size == 0:
         raise ValueError(f"Expected {name} to hold at least one sample per clip. Received: {name}.shape={x.shape}")
+    check_finite(name, x)
     return x.astype("float32").reshape(-1, x.shape[-1])
 
 def fix_length(waveforms, # a list of 1-D clips of any lengths
@@ -46,18 +48,59 @@ def fix_length(waveforms, # a list of 1-D clips of any lengths
               ) -> np.ndarray:
     "Zero-pad or cut every clip to `length` samples: a `(batch, length)` float32 array"
     check_int("length", length)
+    if isinstance(waveforms, np.ndarray) and waveforms.ndim == 2: waveforms = list(waveforms)
+    if not isinstance(waveforms, (list, tuple)) or not waveforms:
+        raise ValueError(f"Expected waveforms to be a non-empty list of 1-D clips. Received: waveforms={waveforms!r:.60}")
     for i, w in enumerate(waveforms):
         if np.ndim(w) != 1:
             raise ValueError(f"Expected waveforms to be 1-D clips. Received: waveforms[{i}] with shape={np.shape(w)}")
+        check_finite(f"waveforms[{i}]", w)
     return np.stack([np.pad(w[:length], (0, length - len(w[:length]))) for w in waveforms]).astype("float32")
 
 # %% ../../nbs/26_applications.speech.ipynb #5174e638
+def _frames(n:int, frame_length:int, frame_step:int, fft_length:int, center:bool, name:str) -> int:
+    "The frame count for `n` samples; a `ValueError` naming `name` when the clip is too short"
+    if center and n <= fft_length // 2:
+        need, why = fft_length // 2 + 1, f"more than fft_length // 2 = {fft_length // 2}, for the reflect padding of center=True"
+    elif not center and n < fft_length:
+        need, why = fft_length, f"at least fft_length = {fft_length}, one whole frame with center=False"
+    else: return 1 + (n + (2 * (fft_length // 2) if center else 0) - fft_length) // frame_step
+    got = f"{name}={n}" if name == "num_samples" else f"{name} with {n} samples per clip"
+    raise ValueError(f"Expected {name} to hold {why} (>= {need} samples). Received: {got}")
+
+def _stft_args(frame_length, frame_step, fft_length, center) -> tuple[int, int, int, bool]:
+    "Checked `(frame_length, frame_step, fft_length, center)`; `fft_length` defaults to `frame_length`"
+    frame_length, frame_step = check_int("frame_length", frame_length), check_int("frame_step", frame_step)
+    fft_length = frame_length if fft_length is None else check_int("fft_length", fft_length, low=frame_length)
+    return frame_length, frame_step, fft_length, check_choice("center", center, (False, True))
+
+def stft_num_frames(num_samples:int, # samples per clip
+                    frame_length:int, # samples per frame (the window's length)
+                    frame_step:int, # samples between the starts of consecutive frames
+                    fft_length:int|None=None, # DFT size >= frame_length; default frame_length
+                    center:bool=False, # reflect-pad fft_length // 2 samples at both ends first
+                   ) -> int:
+    "How many frames `keras.ops.stft` (and `power_spectrogram`) cut from a clip of `num_samples` samples"
+    frame_length, frame_step, fft_length, center = _stft_args(frame_length, frame_step, fft_length, center)
+    return _frames(check_int("num_samples", num_samples), frame_length, frame_step, fft_length, center, "num_samples")
+
+def _waveforms(x, name:str="x"):
+    "`x` as a float32 tensor `(batch, samples)`; NumPy or list input is also checked for NaN and infinity"
+    if isinstance(x, (np.ndarray, list, tuple)): x = check_finite(name, x)
+    if len(x.shape) != 2:
+        raise ValueError(f"Expected {name} to be waveforms of rank 2 (batch, samples). Received: {name} with shape={tuple(x.shape)}")
+    return ops.cast(x, "float32") if ops.is_tensor(x) or keras.backend.is_keras_tensor(x) else ops.convert_to_tensor(np.asarray(x, "float32"))
+
 def frame_signal(x, # (batch, samples) waveforms
                  frame_length:int, # samples per frame
                  frame_step:int, # samples between the starts of consecutive frames
                 ):
     "Cut `x` into overlapping frames: `(batch, frames, frame_length)`; a tail that does not fill a frame is dropped"
-    num_frames = 1 + (ops.shape(x)[-1] - frame_length) // frame_step
+    frame_length, frame_step, _, _ = _stft_args(frame_length, frame_step, None, False)
+    x = _waveforms(x)
+    n = x.shape[-1]
+    num_frames = _frames(n, frame_length, frame_step, frame_length, False, "x") if n is not None else \
+                 1 + (ops.shape(x)[-1] - frame_length) // frame_step
     idx = ops.arange(frame_length)[None, :] + frame_step * ops.arange(num_frames)[:, None]   # (frames, frame_length)
     return ops.take(x, idx, axis=-1)
 
@@ -65,10 +108,13 @@ def hann_window(n:int, # window length
                 periodic:bool=True, # periodic (for spectral analysis, as `scipy.signal.get_window`) or symmetric
                ) -> np.ndarray:
     "The Hann window $0.5 - 0.5\\cos(2\\pi k / N)$, $N = n$ (periodic) or $n - 1$ (symmetric)"
+    n = check_int("n", n)
+    if n == 1: return np.ones(1, "float32")
     return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / (n if periodic else n - 1))).astype("float32")
 
 def dft_matrices(frame_length:int, fft_length:int) -> tuple[np.ndarray, np.ndarray]:
     "Cosine and minus-sine matrices `(frame_length, fft_length // 2 + 1)`: frames @ C = real part, frames @ S = imaginary part"
+    frame_length, _, fft_length, _ = _stft_args(frame_length, 1, fft_length, False)
     angle = 2 * np.pi * np.outer(np.arange(frame_length), np.arange(fft_length // 2 + 1)) / fft_length
     return np.cos(angle).astype("float32"), (-np.sin(angle)).astype("float32")
 
@@ -77,18 +123,20 @@ def power_spectrogram(x, # (batch, samples) waveforms
                       fft_length:int|None=None, # DFT size >= frame_length (frames are zero-padded); default frame_length
                       center:bool=False, # reflect-pad fft_length // 2 samples at both ends, so frame t is centred on sample t * frame_step
                      ):
-    "Hann-windowed STFT power $|X[t, k]|^2$: `(batch, frames, fft_length // 2 + 1)`, written with `keras.ops`"
-    fft_length = fft_length or frame_length
-    x = ops.convert_to_tensor(x, "float32")
+    "Hann-windowed STFT power $|X[t, k]|^2$: `(batch, frames, fft_length // 2 + 1)`, written with `keras.ops`, framed as `keras.ops.stft`"
+    frame_length, frame_step, fft_length, center = _stft_args(frame_length, frame_step, fft_length, center)
+    x = _waveforms(x)
+    if x.shape[-1] is not None: _frames(x.shape[-1], frame_length, frame_step, fft_length, center, "x")
     if center: x = ops.pad(x, [[0, 0], [fft_length // 2, fft_length // 2]], mode="reflect")
-    frames = frame_signal(x, frame_length, frame_step) * hann_window(frame_length)   # (B, T, N)
-    cos, sin = dft_matrices(frame_length, fft_length)
+    left = (fft_length - frame_length) // 2                      # the window sits in the middle of each fft_length frame
+    frames = frame_signal(x, fft_length, frame_step)[..., left:left + frame_length] * hann_window(frame_length)   # (B, T, N)
+    cos, sin = dft_matrices(frame_length, fft_length)            # the zero-padding only shifts phases: the power is the same
     return ops.square(ops.matmul(frames, cos)) + ops.square(ops.matmul(frames, sin))
 
 # %% ../../nbs/26_applications.speech.ipynb #9674a551
 def hz_to_mel(f):
     "Mel scale, HTK convention: $1127 \\ln(1 + f / 700)$"
-    return 1127.0 * np.log1p(np.asarray(f, "float64") / 700.0)
+    return 1127.0 * np.log1p(check_finite("f", f).astype("float64") / 700.0)
 
 def mel_filterbank(num_mel_bins:int=40, # number of triangular filters
                    num_fft_bins:int=129, # fft_length // 2 + 1
@@ -97,7 +145,9 @@ def mel_filterbank(num_mel_bins:int=40, # number of triangular filters
                    fmax:float|None=None, # upper edge of the highest filter (Hz); default sample_rate / 2
                   ) -> np.ndarray:
     "HTK mel filterbank `(num_fft_bins, num_mel_bins)`: triangles of peak 1, evenly spaced in mels; the DC bin gets no weight"
-    fmax = sample_rate / 2 if fmax is None else fmax
+    num_mel_bins, num_fft_bins = check_int("num_mel_bins", num_mel_bins), check_int("num_fft_bins", num_fft_bins, low=2)
+    sample_rate, fmin = check_int("sample_rate", sample_rate), check_number("fmin", fmin)
+    fmax = sample_rate / 2 if fmax is None else check_number("fmax", fmax)
     if not 0 <= fmin < fmax <= sample_rate / 2:
         raise ValueError(f"Expected 0 <= fmin < fmax <= sample_rate / 2 = {sample_rate / 2}. Received: fmin={fmin}, fmax={fmax}")
     mel = hz_to_mel(np.linspace(0, sample_rate / 2, num_fft_bins))[:, None]          # (bins, 1)
@@ -108,9 +158,21 @@ def mel_filterbank(num_mel_bins:int=40, # number of triangular filters
     return w.astype("float32")
 
 # %% ../../nbs/26_applications.speech.ipynb #59f7aa83
+def stft_power(x, # (batch, samples) waveforms
+               frame_length:int=256, frame_step:int=128,
+               fft_length:int|None=None, # DFT size >= frame_length; default frame_length
+               center:bool=False, # reflect-pad fft_length // 2 samples at both ends
+              ):
+    "`power_spectrogram`'s result computed by `keras.ops.stft` (each backend's FFT): `(batch, frames, fft_length // 2 + 1)`"
+    frame_length, frame_step, fft_length, center = _stft_args(frame_length, frame_step, fft_length, center)
+    x = _waveforms(x)
+    if x.shape[-1] is not None: _frames(x.shape[-1], frame_length, frame_step, fft_length, center, "x")
+    real, imag = ops.stft(x, frame_length, frame_step, fft_length, window=hann_window(frame_length), center=center)
+    return ops.square(real) + ops.square(imag)
+
 @keras.saving.register_keras_serializable(package="deeplab")
 class LogMel(layers.Layer):
-    "Waveforms `(batch, samples)` -> log-mel spectrograms `(batch, frames, num_mel_bins)` in dB, written with `keras.ops`"
+    "Waveforms `(batch, samples)` -> log-mel spectrograms `(batch, frames, num_mel_bins)` in dB (`keras.ops`, the STFT by FFT)"
     def __init__(self,
                  sample_rate:int=SAMPLE_RATE, # the rate the input is recorded at (Hz)
                  frame_length:int=256, # samples per frame, also the DFT size
@@ -125,6 +187,7 @@ class LogMel(layers.Layer):
         if frame_step > frame_length:
             raise ValueError(f"Expected frame_step <= frame_length. Received: frame_step={frame_step}, frame_length={frame_length}")
         if top_db is not None: check_positive("top_db", top_db, " or None")
+        check_choice("normalize", normalize, (False, True))
         self.sample_rate, self.frame_length, self.frame_step = int(sample_rate), int(frame_length), int(frame_step)
         self.num_mel_bins, self.fmin, self.fmax, self.top_db, self.normalize = int(num_mel_bins), fmin, fmax, top_db, normalize
         self.filterbank = mel_filterbank(self.num_mel_bins, self.frame_length // 2 + 1, self.sample_rate, fmin, fmax)
@@ -132,7 +195,7 @@ class LogMel(layers.Layer):
     def call(self, x): # (batch, samples)
         if len(x.shape) != 2:
             raise ValueError(f"Expected waveforms of rank 2 (batch, samples). Received: shape={tuple(x.shape)}")
-        power = power_spectrogram(x, self.frame_length, self.frame_step, center=True)          # (B, T, bins)
+        power = stft_power(x, self.frame_length, self.frame_step, center=True)                 # (B, T, bins), by FFT
         db = 10.0 * ops.log10(ops.maximum(ops.matmul(power, self.filterbank), 1e-10))        # (B, T, mels)
         if self.top_db is not None: db = ops.maximum(db, ops.max(db, axis=(1, 2), keepdims=True) - self.top_db)
         if self.normalize:
@@ -141,7 +204,8 @@ class LogMel(layers.Layer):
 
     def compute_output_shape(self, input_shape):
         n = input_shape[1]
-        return (input_shape[0], None if n is None else 1 + n // self.frame_step, self.num_mel_bins)
+        frames = None if n is None else stft_num_frames(n, self.frame_length, self.frame_step, center=True)
+        return (input_shape[0], frames, self.num_mel_bins)
 
     def get_config(self):
         return {**super().get_config(), "sample_rate": self.sample_rate, "frame_length": self.frame_length,
@@ -198,6 +262,9 @@ def build_speech_cnn(input_shape, # (frames, mels, 1) log-mel features
                      name:str="speech_cnn",
                     ) -> keras.Model:
     "A digit classifier on log-mel features: optional `SpecAugment`, then chapter 11's `build_cnn`"
+    input_shape = check_image_shape(input_shape)
+    if spec_augment is not None and not isinstance(spec_augment, dict):
+        raise ValueError(f"Expected spec_augment to be a dict of `SpecAugment` arguments or None. Received: spec_augment={spec_augment!r}")
     inputs = keras.Input(shape=tuple(input_shape), name=f"{name}_input")
     x = SpecAugment(**spec_augment, seed=seed, name=f"{name}_spec_augment")(inputs) if spec_augment else inputs
     cnn = build_cnn(tuple(input_shape), num_classes, filters, 3, dense_units, dropout, padding="same", name=f"{name}_cnn")
@@ -208,6 +275,10 @@ def train_speech_cnn(X, y, # features and digit labels
                      seed:int=42,
                     ) -> keras.Model:
     "Build and train `build_speech_cnn` with the hyperparameters `hp` (Adam, sparse cross-entropy)"
+    X, y = check_finite("X", X), check_labels("y", y, 10)
+    check_same_length(X=X, y=y)
+    missing = {"filters", "dense_units", "dropout", "spec_augment", "lr", "num_epochs", "batch_size"} - set(hp)
+    if missing: raise ValueError(f"Expected hp to hold the keys of cfg['cnn']. Received: hp without {sorted(missing)}")
     seed_everything(seed)
     model = build_speech_cnn(X.shape[1:], 10, hp["filters"], hp["dense_units"], hp["dropout"], hp["spec_augment"])
     model.compile(keras.optimizers.Adam(hp["lr"]), "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -226,6 +297,10 @@ def make_digit_strings(waveforms, # list of 1-D clips (one spoken digit each)
                       ) -> Bunch:
     "Concatenate random clips into digit strings with pauses and noise: `audio` (n, samples), `texts`, `spans` (sample ranges)"
     check_int("n", n); check_int("min_digits", min_digits); check_int("max_digits", max_digits, low=min_digits)
+    check_positive("seconds", seconds); check_int("sample_rate", sample_rate)
+    for nm, r in (("gap", gap), ("noise", noise)):
+        if not (isinstance(r, (tuple, list)) and len(r) == 2 and 0 <= check_number(nm, r[0]) <= check_number(nm, r[1])):
+            raise ValueError(f"Expected {nm} to be a range (low, high) with 0 <= low <= high. Received: {nm}={r!r}")
     labels, length = np.asarray(labels), int(seconds * sample_rate)
     if len(labels) != len(waveforms) or not len(labels):
         raise ValueError(f"Expected as many labels as waveforms (at least one). Received: {len(waveforms)} waveforms, {len(labels)} labels")
@@ -257,7 +332,12 @@ def segment_on_silence(x, # one 1-D waveform
                        pad:float=0.05, # seconds added at both ends of every segment
                       ) -> list[tuple[int, int]]:
     "The `(start, stop)` sample ranges of the loud stretches of `x`: an energy-threshold voice-activity detector"
-    x = check_audio(x, sample_rate)[0]
+    x = check_audio(x, sample_rate, name="x")
+    if len(x) != 1: raise ValueError(f"Expected x to be one 1-D waveform. Received: x with shape={np.shape(x)}")
+    x = x[0]
+    for nm, v in (("frame_seconds", frame_seconds), ("min_gap", min_gap), ("min_len", min_len), ("pad", pad)):
+        check_number(nm, v, low=0, include_low=nm != "frame_seconds")
+    check_probability("ratio", ratio)
     frame = max(1, int(frame_seconds * sample_rate)); n = len(x) // frame
     if n == 0: return []
     energy = 10 * np.log10(np.mean(x[:n * frame].reshape(n, frame) ** 2, axis=1) + 1e-10)
@@ -278,6 +358,7 @@ def transcribe_by_segments(classifier:keras.Model, # part-1 model: (N, frames, m
                            **segment_kwargs, # passed to `segment_on_silence`
                           ) -> tuple[list[str], list[list]]:
     "Baseline transcripts: segment every string on silence, classify every segment; also return the segments"
+    if np.ndim(audio) != 2: raise ValueError(f"Expected audio to be (N, samples) strings. Received: audio with shape={np.shape(audio)}")
     segments = [segment_on_silence(x, **segment_kwargs) for x in audio]
     pieces = [x[a:b] for x, segs in zip(audio, segments) for a, b in segs]
     pred = np.argmax(classifier.predict(feature_fn(pieces), verbose=0), axis=1) if pieces else []
@@ -315,6 +396,8 @@ def error_rate(refs:list, hyps:list, # reference and hypothesis texts
 
 def spell(text:str) -> str:
     "Digits as words: '314' -> 'three one four'"
+    if not isinstance(text, str) or not (text.isdigit() and text.isascii() or text == ""):
+        raise ValueError(f"Expected text to be a string of the digits 0-9. Received: text={text!r}")
     return " ".join(DIGIT_WORDS[int(c)] for c in text)
 
 # %% ../../nbs/26_applications.speech.ipynb #a98d9235
@@ -344,7 +427,12 @@ def ctc_loss_np(logits, # (T, C) unnormalised scores of one example, blank = cla
     "CTC negative log-likelihood of one example by the forward algorithm, in log space"
     labels = [int(l) for l in np.asarray(labels).reshape(-1)]
     if not labels: raise ValueError("Expected labels to hold at least one id (CTC has no empty targets). Received: labels=[]")
-    logits = np.asarray(logits, "float64")
+    logits = check_finite("logits", logits).astype("float64")
+    if logits.ndim != 2 or not logits.size:
+        raise ValueError(f"Expected logits to be (T, C) scores of one example. Received: logits with shape={logits.shape}")
+    check_int("blank", blank, low=0, high=logits.shape[1] - 1)
+    bad = [l for l in labels if not 0 <= l < logits.shape[1] or l == blank]
+    if bad: raise ValueError(f"Expected labels to be ids in [0, {logits.shape[1]}) other than the blank {blank}. Received: labels with {bad[0]}")
     logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)     # log-softmax, (T, C)
     ext = np.array([blank] + [v for l in labels for v in (l, blank)])      # z', length 2L + 1
     skip = np.zeros(len(ext), bool); skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
@@ -365,7 +453,12 @@ def build_crnn(input_shape, # (frames, mels) log-mel features
                seed:int|None=0, name:str="crnn",
               ) -> keras.Model:
     "Conv1D -> LayerNorm -> ReLU -> MaxPool, Conv1D -> LayerNorm -> ReLU, bidirectional GRU, dense logits per step"
-    check_int("filters", filters); check_int("rnn_units", rnn_units); check_int("pool", pool)
+    check_int("filters", filters); check_int("rnn_units", rnn_units); check_int("pool", pool); check_int("num_classes", num_classes, low=2)
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 2:
+        raise ValueError(f"Expected input_shape to be (frames, mels). Received: input_shape={input_shape!r}")
+    input_shape = (None if input_shape[0] is None else check_int("input_shape[0]", input_shape[0]), check_int("input_shape[1]", input_shape[1]))
+    if spec_augment is not None and not isinstance(spec_augment, dict):
+        raise ValueError(f"Expected spec_augment to be a dict of `SpecAugment` arguments or None. Received: spec_augment={spec_augment!r}")
     inputs = keras.Input(shape=tuple(input_shape), name=f"{name}_input")
     x = SpecAugment(**spec_augment, seed=seed, name=f"{name}_spec_augment")(inputs) if spec_augment else inputs
     for i, k in enumerate((5, 3), start=1):
@@ -384,7 +477,10 @@ def ids_to_text(ids) -> str:
 def ctc_greedy_decode(logits, # (batch, T, classes) or (T, classes)
                   blank:int=0) -> list[str]:
     "CTC best-path decoding per example: argmax per step, merge repeats, drop blanks; digit strings"
-    best = np.argmax(np.asarray(logits).reshape((-1,) + np.shape(logits)[-2:]), axis=-1)   # (B, T)
+    logits = check_finite("logits", logits)
+    if logits.ndim not in (2, 3): raise ValueError(f"Expected logits of shape (batch, T, classes) or (T, classes). Received: logits with shape={logits.shape}")
+    check_int("blank", blank, low=0, high=logits.shape[-1] - 1)
+    best = np.argmax(logits.reshape((-1,) + logits.shape[-2:]), axis=-1)   # (B, T)
     keep = np.concatenate([np.ones_like(best[:, :1], bool), best[:, 1:] != best[:, :-1]], axis=1) & (best != blank)
     return [ids_to_text(b[k]) for b, k in zip(best, keep)]
 
@@ -393,7 +489,9 @@ def ctc_decode_texts(logits, # (batch, T, classes) logits
                      beam_width:int=8,
                     ) -> list[str]:
     "Decode with `keras.ops.ctc_decode` (blank 0) and return digit strings"
-    logits = np.asarray(logits, "float32")
+    logits = check_finite("logits", logits).astype("float32")
+    if logits.ndim != 3: raise ValueError(f"Expected logits of shape (batch, T, classes). Received: logits with shape={logits.shape}")
+    check_choice("strategy", strategy, ("greedy", "beam_search")); check_int("beam_width", beam_width)
     lengths = np.full(len(logits), logits.shape[1], "int32")
     decoded, _ = ops.ctc_decode(logits, lengths, strategy=strategy, beam_width=beam_width, top_paths=1, mask_index=0)
     return [ids_to_text(row) for row in to_np(decoded)[0]]
@@ -405,6 +503,11 @@ def plot_ctc_alignment(features, # (frames, mels) log-mel of one string
                        spans:list|None=None, # true (start, stop) sample ranges of the digits
                        frame_step:int=128, sample_rate:int=SAMPLE_RATE):
     "Spectrogram with the true digit spans over the per-step CTC probabilities (blank grey, digits coloured); return the figure"
+    features, logits = check_finite("features", features), check_finite("logits", logits)
+    if features.ndim != 2 or logits.ndim != 2:
+        raise ValueError(f"Expected features (frames, mels) and logits (steps, classes) of one string. "
+                         f"Received: features with shape={features.shape}, logits with shape={logits.shape}")
+    check_int("frame_step", frame_step); check_int("sample_rate", sample_rate)
     probs = np.exp(logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True))
     T = len(features) * frame_step / sample_rate                     # seconds on the canvas
     t_steps = (np.arange(len(probs)) + 0.5) * T / len(probs)

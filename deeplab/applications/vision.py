@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers
-from ..core import check_choice, check_image_shape, check_int
+from ..core import check_choice, check_finite, check_image_shape, check_int, check_labels
 from ..architectures.cnn import conv_bn, residual_block
 
 # %% auto #0
@@ -84,10 +84,10 @@ def predict_tta(model, # a classifier with softmax outputs
                 batch_size:int=256,
                ) -> np.ndarray:
     "Class probabilities averaged over test-time augmentations of `X`: (N, num_classes)"
-    X = np.asarray(X)
+    X = check_finite("X", X)
     if X.ndim != 4:
         raise ValueError(f"Expected X to have rank 4 (batch, height, width, channels). Received: X.shape={X.shape}")
-    shifts = check_int("shifts", shifts, 0)
+    shifts, batch_size = check_int("shifts", shifts, 0), check_int("batch_size", batch_size)
     if shifts >= min(X.shape[1:3]):
         raise ValueError(f"Expected 0 <= shifts < {min(X.shape[1:3])} (the image side). Received: shifts={shifts}")
     views = [X] + ([X[:, :, ::-1]] if flip else [])
@@ -100,11 +100,11 @@ def confident_mistakes(probs, # (N, num_classes) predicted probabilities
                        k:int=16, # how many to return
                       ) -> np.ndarray:
     "Indices of the (at most `k`) wrongly classified examples, most confident first"
-    probs, y_true = np.asarray(probs), np.asarray(y_true).reshape(-1)
+    probs, y_true = check_finite("probs", probs), np.asarray(y_true).reshape(-1)
     if probs.ndim != 2:
         raise ValueError(f"Expected probs to have rank 2 (examples, classes). Received: probs.shape={probs.shape}")
     if len(probs) != len(y_true):
         raise ValueError(f"Expected probs and y_true to have the same length. Received: len(probs)={len(probs)}, len(y_true)={len(y_true)}")
-    k = check_int("k", k)
+    y_true, k = check_labels("y_true", y_true, max(probs.shape[1], 1)), check_int("k", k)
     wrong = np.flatnonzero(probs.argmax(1) != y_true)
     return wrong[np.argsort(-probs[wrong].max(1), kind="stable")][:k]

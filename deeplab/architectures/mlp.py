@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers
-from ..core import check_choice, check_int, check_rate, to_np
+from ..core import check_choice, check_finite, check_int, check_labels, check_positive, check_rate, check_same_length, to_np
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'log_softmax', 'softmax', 'softmax_cross_entropy', 'NumpyMLP', 'numerical_gradient', 'relative_error',
@@ -39,7 +39,7 @@ def softmax_cross_entropy(logits:np.ndarray, # (N, C) unnormalised scores
                           y:np.ndarray, # (N,) integer labels in [0, C)
                          ) -> tuple[float, np.ndarray]:
     "Mean cross-entropy of `softmax(logits)` against labels `y`, and its gradient with respect to `logits`"
-    logits, y = np.asarray(logits), np.asarray(y)
+    logits, y = check_finite("logits", logits), np.asarray(y)
     if logits.ndim != 2:
         raise ValueError(f"Expected logits of shape (N, num_classes). Received: logits.shape={logits.shape}")
     n, c = logits.shape
@@ -133,12 +133,14 @@ class NumpyMLP:
              lr:float=0.1, # learning rate
             ):
         "Take one gradient-descent step: `p -= lr * grad` for every weight and bias"
+        check_positive("lr", lr)
         if self.grads is None: raise RuntimeError("Call backward(y) before step().")
         for (W, b), (dW, db) in zip(self.params, self.grads):
             W -= lr * dW; b -= lr * db                      # in place: `params` keeps the same arrays
 
     def predict_proba(self, X:np.ndarray, batch_size:int=4096) -> np.ndarray:
         "Class probabilities, (N, num_classes)"
+        check_int("batch_size", batch_size)
         return np.concatenate([softmax(self.forward(X[i:i + batch_size])) for i in range(0, len(X), batch_size)])
 
     def predict(self, X:np.ndarray, batch_size:int=4096) -> np.ndarray:
@@ -156,8 +158,9 @@ class NumpyMLP:
         "Train with mini-batch SGD; return a history dict with per-epoch mean `loss` and `accuracy`"
         check_int("epochs", epochs, low=0)
         if batch_size is not None: check_int("batch_size", batch_size)
-        X, y = np.asarray(X), np.asarray(y)
-        n = len(X); bs = n if batch_size is None else batch_size
+        check_positive("lr", lr)
+        X, y = check_finite("X", X), check_labels("y", y, self.num_classes)
+        n = check_same_length(X=X, y=y); bs = n if batch_size is None else batch_size
         rng, hist = np.random.default_rng(seed), {"loss": [], "accuracy": []}
         for _ in range(epochs):
             idx, total_loss, correct = rng.permutation(n), 0.0, 0
@@ -179,6 +182,7 @@ def numerical_gradient(f, # function of no arguments returning a scalar; it must
     if not (isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)):
         raise ValueError(f"Expected x to be a float NumPy array (perturbed in place). Received: {type(x).__name__}"
                          + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
+    check_positive("eps", eps)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -204,6 +208,7 @@ def gradient_check(model:NumpyMLP, # a float64 `NumpyMLP`
     if model.dtype != np.float64:
         raise ValueError(f"Expected a float64 model: float32 is too coarse for finite differences. "
                          f"Received: model.dtype={model.dtype}")
+    check_positive("eps", eps)
     model.forward(X); model.backward(y)
     analytic = [g for pair in model.grads for g in pair]
     loss = lambda: softmax_cross_entropy(model.forward(X), y)[0]
@@ -238,6 +243,7 @@ def build_mlp(input_shape:tuple, # shape of one example, e.g. (28, 28) or (2,)
 def to_keras(net:NumpyMLP, # the network whose weights are copied
              name:str="mlp") -> keras.Model:
     "A `build_mlp` Keras model with the same architecture and weights as `net`"
+    if not isinstance(net, NumpyMLP): raise TypeError(f"Expected net to be a NumpyMLP. Received: net of type {type(net).__name__}")
     model = build_mlp((net.input_dim,), net.hidden_units, net.num_classes, activation=net.activation, name=name)
     model.set_weights([w.astype("float32") for pair in net.params for w in pair])
     return model
@@ -252,7 +258,8 @@ def plot_decision_boundary(predict_proba, # function (M, 2) -> (M, C) probabilit
                           ):
     "Shade the plane by the predicted class and scatter `X` coloured by `y`; return the Axes"
     import matplotlib.pyplot as plt
-    X = np.asarray(X)
+    check_int("resolution", resolution, low=2)
+    X = check_finite("X", X)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"Expected X of shape (N, 2). Received: X.shape={X.shape}")
     if ax is None: _, ax = plt.subplots(figsize=(4, 3.5))

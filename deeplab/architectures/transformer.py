@@ -11,7 +11,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import check_choice, check_int, check_rate, to_np
+from ..core import check_choice, check_finite, check_int, check_labels, check_number, check_rate, to_np
 from ..cost import attention_cost, dense_cost
 
 # %% auto #0
@@ -59,7 +59,7 @@ def causal_mask(t_q:int, # number of queries
                 t_k:int|None=None, # number of keys; default `t_q`
                ):
     "Boolean (t_q, t_k) mask, True on and below the diagonal: query i may attend to keys 0..i"
-    t_k = t_q if t_k is None else t_k
+    t_q = check_int("t_q", t_q); t_k = t_q if t_k is None else check_int("t_k", t_k)
     return ops.greater_equal(ops.arange(t_q)[:, None], ops.arange(t_k)[None, :])
 
 # %% ../../nbs/13_architectures.transformer.ipynb #b2e4ed48
@@ -323,6 +323,7 @@ def mask_tokens(ids, # (N, T) integer token ids
     ids = np.asarray(ids)
     if ids.ndim != 2:
         raise ValueError(f"Expected ids of rank 2 (N, T). Received: ids.shape={ids.shape}")
+    ids = check_labels("ids", ids, vocab_size)
     rng = np.random.default_rng(seed)
     picked, u = rng.random(ids.shape) < rate, rng.random(ids.shape)
     X = ids.astype("int32").copy()
@@ -337,9 +338,11 @@ def unigram_baseline(train_ids, # token ids the frequencies are counted on
                      alpha:float=1.0, # add-alpha smoothing
                     ) -> dict:
     "Predict every target from token frequencies alone: `accuracy` of the most frequent token and mean `nats` per target"
-    counts = np.bincount(np.asarray(train_ids).ravel(), minlength=vocab_size) + alpha
+    vocab_size, alpha = check_int("vocab_size", vocab_size), check_number("alpha", alpha, low=0)
+    counts = np.bincount(check_labels("train_ids", np.asarray(train_ids).ravel(), vocab_size), minlength=vocab_size) + alpha
     logp = np.log(counts / counts.sum())
-    t = np.asarray(targets).ravel(); t = t[t != IGNORE]
+    t = np.asarray(targets).ravel(); t = check_labels("targets", t[t != IGNORE], vocab_size)
+    if not t.size: raise ValueError(f"Expected targets to hold at least one id other than IGNORE={IGNORE}. Received: none")
     return dict(accuracy=float(np.mean(t == counts.argmax())), nats=float(-logp[t].mean()))
 
 # %% ../../nbs/13_architectures.transformer.ipynb #88dafe90
@@ -347,6 +350,10 @@ def attention_maps(model:keras.Model, # a `build_gpt` / `build_encoder_mlm` mode
                    ids, # (B, context) token ids
                   ) -> list:
     "The attention weights, (B, num_heads, T, T) NumPy arrays, of every `TransformerBlock` of `model` for `ids`"
+    if np.ndim(ids) != 2: raise ValueError(f"Expected ids of shape (B, context). Received: ids with shape={np.shape(ids)}")
+    if not any(isinstance(l, TransformerBlock) for l in getattr(model, "layers", [])):
+        raise ValueError(f"Expected model to hold TransformerBlock layers (a `build_gpt` / `build_encoder_mlm` model). "
+                         f"Received: model={getattr(model, 'name', model)!r}")
     x, maps = ops.convert_to_tensor(np.asarray(ids, "int32")), []
     for layer in model.layers:
         if isinstance(layer, TransformerBlock): maps.append(to_np(layer.attention_scores(x)))
@@ -357,7 +364,8 @@ def plot_attention(weights, # (num_heads, T_q, T_k) attention weights of one exa
                    labels=None, # T tick labels (e.g. characters)
                    title:str|None=None):
     "One heatmap per head: row = query position, column = key position"
-    weights = np.asarray(weights)
+    weights = check_finite("weights", weights)
+    if weights.ndim != 3: raise ValueError(f"Expected weights of shape (num_heads, T_q, T_k). Received: weights with shape={weights.shape}")
     h = weights.shape[0]
     fig, axs = plt.subplots(1, h, figsize=(2.6 * h, 2.8), squeeze=False)
     for j, ax in enumerate(axs[0]):
