@@ -190,10 +190,11 @@ def build_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
               dropout:float=0.5, # dropout rate before the output layer, in [0, 1)
               batch_norm:bool=False, # batch normalisation after each convolution
               bn_momentum:float=0.99, # momentum of batch norm's moving statistics (Keras's default; 0.9 suits short runs)
+              bn_after_pool:bool=False, # batch_norm after the pooling (conv -> pool -> BN -> ReLU): 4x fewer positions to normalise
               padding:str="valid", # padding of the convolutions
               name:str="cnn", # model name, and prefix of the layer names
              ) -> keras.Model:
-    "A CNN classifier: [conv (+BN) -> ReLU -> 2x2 max-pool] per entry of `filters`, flatten, dense, dropout, softmax"
+    "A CNN classifier: [conv (+BN) -> ReLU -> 2x2 max-pool] per entry of `filters` (or conv -> pool -> BN -> ReLU), flatten, dense, dropout, softmax"
     shape = check_image_shape(input_shape)
     check_int("num_classes", num_classes, 2)
     if not isinstance(filters, (tuple, list)) or not filters:
@@ -203,6 +204,11 @@ def build_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
     if dense_units is not None: check_int("dense_units", dense_units)
     check_rate("dropout", dropout)
     check_rate("bn_momentum", bn_momentum)
+    if not isinstance(bn_after_pool, (bool, np.bool_)):
+        raise TypeError(f"Expected bn_after_pool to be True or False. Received: bn_after_pool={bn_after_pool!r}")
+    if bn_after_pool and not batch_norm:
+        raise ValueError(f"Expected batch_norm=True with bn_after_pool=True (there is no batch norm to move). "
+                         f"Received: batch_norm={batch_norm!r}, bn_after_pool={bn_after_pool!r}")
     check_choice("padding", padding, ("valid", "same"))
     size = min(shape[:2])
     for i in range(len(filters)):
@@ -216,6 +222,11 @@ def build_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
     for i, f in enumerate(filters, start=1):
         p = f"{name}_block{i}"
         x = layers.Conv2D(int(f), kernel_size, padding=padding, use_bias=not batch_norm, name=f"{p}_conv")(x)
+        if bn_after_pool:        # max-pooling first: BN and ReLU then see a quarter of the positions
+            x = layers.MaxPooling2D(2, name=f"{p}_pool")(x)
+            x = layers.BatchNormalization(momentum=bn_momentum, name=f"{p}_bn")(x)
+            x = layers.Activation("relu", name=f"{p}_relu")(x)
+            continue
         if batch_norm: x = layers.BatchNormalization(momentum=bn_momentum, name=f"{p}_bn")(x)
         x = layers.Activation("relu", name=f"{p}_relu")(x)
         x = layers.MaxPooling2D(2, name=f"{p}_pool")(x)

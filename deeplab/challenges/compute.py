@@ -80,18 +80,19 @@ def build_keras_io_cnn(input_shape=(28, 28, 1), # (height, width, channels) of o
 
 def build_fast_cnn(input_shape=(28, 28, 1), # (height, width, channels) of one image
                    num_classes:int=10,
-                   filters=(16, 32), # channels of the conv blocks
+                   filters=(20, 40), # channels of the conv blocks
                    dense_units:int|None=128, # units of the hidden dense layer; None: none
                    bn_momentum:float=0.9, # momentum of batch norm's moving statistics (Keras's default 0.99 lags in a short run)
+                   bn_after_pool:bool=True, # batch norm after the pooling, on 4x fewer positions; False: before it
                    name:str="fast_cnn",
                   ) -> keras.Model:
-    "deeplab's fast MNIST model, chapter 11's `build_cnn` with batch norm: [conv (no bias) -> BN -> ReLU -> 2x2 max-pool] per filter, dense + ReLU, softmax"
+    "deeplab's fast MNIST model, chapter 11's `build_cnn` with batch norm: [conv (no bias) -> 2x2 max-pool -> BN -> ReLU] per filter, dense + ReLU, softmax"
     return build_cnn(input_shape, num_classes, filters=filters, dense_units=dense_units, dropout=0.0,
-                     batch_norm=True, bn_momentum=bn_momentum, name=name)
+                     batch_norm=True, bn_momentum=bn_momentum, bn_after_pool=bn_after_pool, name=name)
 
 RECIPES = {
     "keras_io": dict(build=build_keras_io_cnn, batch_size=128, lr=None, warmup=None, label_smoothing=0.0, epochs=15),
-    "deeplab_fast": dict(build=build_fast_cnn, batch_size=128, lr=3e-3, warmup=0.2, label_smoothing=0.1, epochs=2),
+    "deeplab_fast": dict(build=build_fast_cnn, batch_size=128, lr=1.5e-2, warmup=0.2, label_smoothing=0.1, epochs=1),
 }
 
 def make_recipe(name:str, # a key of `RECIPES`: 'keras_io' or 'deeplab_fast'
