@@ -311,7 +311,7 @@ def _until_end(rows): # (N, max_len) the words written (PAD after a sentence's `
 
 def greedy_decode(model:keras.Model, # a `build_translator` model
                   src_ids, # (N, S) source ids
-                  max_len:int|None=None, # most words written, 1 to the decoder length T (an error above); default T
+                  max_len:int|None=None, # most words written, 1 to the decoder length T (an error above); default T. A subclassed model: required, and its decoder reads max_len ids
                  ) -> list[list[int]]:
     "Translate by taking the most likely next word at every step: one list of at most `max_len` target ids per sentence, `[END]` not included"
     src, T, max_len = _check_decode_args(model, src_ids, max_len)
@@ -328,7 +328,7 @@ def beam_search(model:keras.Model, # a `build_translator` model
                 src_ids, # (N, S) source ids
                 beam_width:int=4, # partial translations kept per sentence
                 length_penalty:float=0.6, # α >= 0 of the GNMT length penalty ((5 + length) / 6) ** α; 0: none
-                max_len:int|None=None, # most words written, 1 to the decoder length T (an error above); default T
+                max_len:int|None=None, # most words written, as in `greedy_decode`
                ) -> list[list[int]]:
     "Translate with beam search: one list of at most `max_len` target ids per sentence (the best finished beam), `[END]` not included"
     K = check_int("beam_width", beam_width)
