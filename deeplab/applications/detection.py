@@ -10,7 +10,8 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import check_choice, check_image_shape, check_int, check_probability, check_rate, to_np
+from ..core import (check_choice, check_finite, check_image_shape, check_int, check_labels, check_number,
+                           check_positive, check_probability, check_rate, check_same_length, to_np)
 from ..architectures.cnn import conv_bn, residual_block
 
 # %% auto #0
@@ -40,6 +41,19 @@ def check_boxes(boxes, # (..., 4) boxes
         raise ValueError(f"Expected {name} in {format!r} format with {what}. Received: {name}[{where}]={b[tuple(bad[0])].tolist()}")
     return b
 
+def _box_rows(boxes, name:str) -> np.ndarray:
+    "`boxes` as a (k, 4) float32 array, checked with `check_boxes`; an empty list or array is k = 0 boxes"
+    a = np.asarray(boxes if isinstance(boxes, (list, tuple, np.ndarray)) else to_np(boxes), "float32")
+    if a.size == 0 and (a.ndim == 1 or a.ndim == 2 and a.shape[-1] == 4): return np.zeros((0, 4), "float32")
+    b = check_boxes(a, name)
+    if b.ndim != 2: raise ValueError(f"Expected {name} of rank 2, (k, 4). Received: {name}.shape={b.shape}")
+    return b
+
+def _image_size(image_size, low:int=1) -> tuple[int, int]:
+    if not isinstance(image_size, (tuple, list)) or len(image_size) != 2:
+        raise ValueError(f"Expected image_size to be (height, width). Received: image_size={image_size!r}")
+    return tuple(check_int(f"image_size[{j}]", s, low) for j, s in enumerate(image_size))
+
 def convert_boxes(boxes, # (..., 4) boxes
                   source:str, # 'xyxy' (corners), 'xywh' (top-left corner + size) or 'center_xywh' (centre + size)
                   target:str, # one of the same three
@@ -61,9 +75,7 @@ def box_iou(boxes1, # (n, 4) xyxy
             boxes2, # (m, 4) xyxy
            ):
     "Pairwise intersection over union of two sets of xyxy boxes with `keras.ops`: (n, m)"
-    b1, b2 = check_boxes(boxes1, "boxes1"), check_boxes(boxes2, "boxes2")
-    if b1.ndim != 2 or b2.ndim != 2:
-        raise ValueError(f"Expected boxes1 and boxes2 of rank 2, (n, 4) and (m, 4). Received: shapes {b1.shape} and {b2.shape}")
+    b1, b2 = _box_rows(boxes1, "boxes1"), _box_rows(boxes2, "boxes2")                      # (n, 4), (m, 4); n or m may be 0
     b1, b2 = ops.convert_to_tensor(b1)[:, None, :], ops.convert_to_tensor(b2)[None, :, :]   # (n, 1, 4), (1, m, 4)
     lo, hi = ops.maximum(b1[..., :2], b2[..., :2]), ops.minimum(b1[..., 2:], b2[..., 2:])  # corners of the intersection
     inter = ops.prod(ops.maximum(hi - lo, 0.0), axis=-1)                                     # (n, m); 0 when they cross
@@ -78,8 +90,8 @@ def nms(boxes, # (n, 4) xyxy
         max_outputs:int|None=None, # keep at most this many boxes; None: all that survive
        ) -> np.ndarray:
     "Greedy non-maximum suppression: indices of the kept boxes, highest score first"
-    b, s = check_boxes(boxes), np.asarray(to_np(scores), "float32").reshape(-1)
-    if b.ndim != 2 or len(s) != len(b):
+    b, s = _box_rows(boxes, "boxes"), check_finite("scores", scores).astype("float32")   # a NaN score has no rank
+    if s.ndim != 1 or len(s) != len(b):
         raise ValueError(f"Expected boxes (n, 4) and scores (n,) for the same n. Received: boxes.shape={b.shape}, scores.shape={s.shape}")
     iou_threshold = check_probability("iou_threshold", iou_threshold)
     max_outputs = len(b) if max_outputs is None else check_int("max_outputs", max_outputs, 0)
@@ -100,9 +112,12 @@ def average_precision(recall, # (n,) recall after each detection, non-decreasing
                      ) -> float:
     "Area under the interpolated precision-recall curve (precision made non-increasing in recall)"
     check_choice("points", points, ("all", 101))
-    r, p = np.asarray(recall, "float64").reshape(-1), np.asarray(precision, "float64").reshape(-1)
-    if len(r) != len(p):
-        raise ValueError(f"Expected recall and precision of the same length. Received: {len(r)} and {len(p)}")
+    r, p = check_finite("recall", recall).astype("float64").reshape(-1), check_finite("precision", precision).astype("float64").reshape(-1)
+    check_same_length(recall=r, precision=p)
+    for name, v in (("recall", r), ("precision", p)):
+        if v.size and (v.min() < 0 or v.max() > 1): raise ValueError(f"Expected {name} in [0, 1]. Received: {name} from {v.min()} to {v.max()}")
+    if np.any(np.diff(r) < 0):
+        raise ValueError(f"Expected recall to be non-decreasing (detections in score order). Received: recall={r.round(3).tolist()!s:.80}")
     if points == "all":
         r, p = np.concatenate([[0.0], r, [1.0]]), np.concatenate([[0.0], p, [0.0]])
         p = np.maximum.accumulate(p[::-1])[::-1]                         # envelope: best precision at recall >= r
@@ -130,19 +145,21 @@ def evaluate_detections(pred_boxes:list, # per image, (k, 4) xyxy
                         points:str|int="all", # interpolation, see `average_precision`
                         max_dets:int=100, # keep at most this many detections per image and class (COCO: 100)
                        ) -> Bunch:
-    "Per-class average precision: `ap` (thresholds, classes; NaN for a class without true boxes), `map`, and the PR curves at the first threshold"
+    "Per-class average precision: `ap` (thresholds, classes; NaN for a class without true boxes), `map` (NaN if no image has a true box), and the PR curves at the first threshold"
     if not isinstance(true_boxes, (list, tuple)) or len(true_boxes) == 0:
         raise ValueError(f"Expected true_boxes to be a non-empty list, one (g, 4) array per image. Received: {true_boxes!r:.60}")
     n = len(true_boxes)
     for name, x in (("pred_boxes", pred_boxes), ("pred_scores", pred_scores), ("pred_labels", pred_labels),
                     ("true_labels", true_labels)): _per_image(name, x, n)
     check_int("num_classes", num_classes); check_int("max_dets", max_dets)
-    thr = np.atleast_1d(np.asarray(iou_thresholds, "float64"))
+    thr = np.asarray(iou_thresholds, "float64").reshape(-1)
+    if not thr.size: raise ValueError(f"Expected iou_thresholds to hold at least one threshold. Received: iou_thresholds={iou_thresholds!r}")
     for t in thr: check_probability("iou_thresholds", float(t))
-    pb = [check_boxes(b, f"pred_boxes[{i}]").reshape(-1, 4) for i, b in enumerate(pred_boxes)]
-    tb = [check_boxes(b, f"true_boxes[{i}]").reshape(-1, 4) for i, b in enumerate(true_boxes)]
-    ps = [np.asarray(s, "float64").reshape(-1) for s in pred_scores]
-    pl, tl = [np.asarray(l, "int64").reshape(-1) for l in pred_labels], [np.asarray(l, "int64").reshape(-1) for l in true_labels]
+    pb = [_box_rows(b, f"pred_boxes[{i}]") for i, b in enumerate(pred_boxes)]
+    tb = [_box_rows(b, f"true_boxes[{i}]") for i, b in enumerate(true_boxes)]
+    ps = [check_finite(f"pred_scores[{i}]", s).astype("float64").reshape(-1) for i, s in enumerate(pred_scores)]
+    pl = [check_labels(f"pred_labels[{i}]", l, num_classes).reshape(-1) for i, l in enumerate(pred_labels)]
+    tl = [check_labels(f"true_labels[{i}]", l, num_classes).reshape(-1) for i, l in enumerate(true_labels)]   # never drop a box
     for i in range(n):
         if not len(pb[i]) == len(ps[i]) == len(pl[i]) or len(tb[i]) != len(tl[i]):
             raise ValueError(f"Expected matching lengths in image {i}. Received: {len(pb[i])} boxes, {len(ps[i])} scores, "
@@ -171,7 +188,8 @@ def evaluate_detections(pred_boxes:list, # per image, (k, 4) xyxy
             recall, precision = ctp / npos, ctp / np.maximum(ctp + cfp, np.finfo("float64").tiny)
             ap[t, k] = average_precision(recall, precision, points)
             if t == 0: curves[k] = Bunch(recall=recall, precision=precision, scores=np.concatenate(scores)[order])
-    return Bunch(ap=ap, map=float(np.nanmean(ap)), ap_per_class=np.nanmean(ap, 0), iou_thresholds=thr, curves=curves)
+    found = ap[np.isfinite(ap)]                                           # a class's column is all NaN or all numbers
+    return Bunch(ap=ap, map=float(found.mean()) if found.size else float("nan"), ap_per_class=ap.mean(0), iou_thresholds=thr, curves=curves)
 
 # %% ../../nbs/21_applications.detection.ipynb #5c31b72f
 def heatmap_targets(boxes, # (k, 4) xyxy boxes of one image, in input pixels
@@ -182,17 +200,16 @@ def heatmap_targets(boxes, # (k, 4) xyxy boxes of one image, in input pixels
                     sigma_scale:float=0.15, # Gaussian sigma along each axis, as a fraction of the box side (at least 0.5 cell)
                    ) -> np.ndarray:
     "CenterNet targets of one image, (H/stride, W/stride, num_classes + 5): class heat maps, log width, log height, x and y offsets, centre mask"
-    b = check_boxes(boxes).reshape(-1, 4); l = np.asarray(labels, "int64").reshape(-1)
     C, stride = check_int("num_classes", num_classes), check_int("stride", stride)
+    b, l = _box_rows(boxes, "boxes"), check_labels("labels", labels, C).reshape(-1)
     if len(b) != len(l): raise ValueError(f"Expected one label per box. Received: {len(b)} boxes, {len(l)} labels")
-    if len(l) and (l.min() < 0 or l.max() >= C):
-        raise ValueError(f"Expected labels in [0, {C}) (num_classes={C}). Received: labels from {l.min()} to {l.max()}")
-    Ho, Wo = image_size[0] // stride, image_size[1] // stride
+    sigma_scale = check_positive("sigma_scale", sigma_scale)
+    Ho, Wo = (s // stride for s in _image_size(image_size, low=stride))   # at least one output cell
     t = np.zeros((Ho, Wo, C + 5), "float32")
     for (x0, y0, x1, y1), k in zip(b / stride, l):
         w, h = max(x1 - x0, 1e-2), max(y1 - y0, 1e-2)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        ix, iy = min(int(cx), Wo - 1), min(int(cy), Ho - 1)             # the centre cell
+        ix, iy = int(np.clip(np.floor(cx), 0, Wo - 1)), int(np.clip(np.floor(cy), 0, Ho - 1))   # the centre cell
         sx, sy = max(sigma_scale * w, 0.5), max(sigma_scale * h, 0.5)
         rx, ry = int(3 * sx) + 1, int(3 * sy) + 1                       # the Gaussian is cut at 3 sigma
         ya, yb, xa, xb = max(iy - ry, 0), min(iy + ry + 1, Ho), max(ix - rx, 0), min(ix + rx + 1, Wo)
@@ -212,8 +229,9 @@ class CenterNetLoss(keras.losses.Loss):
                  beta:float=4.0, # how much the Gaussian lowers the penalty near a centre
                  name="centernet_loss", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.num_classes, self.size_weight, self.offset_weight = check_int("num_classes", num_classes), size_weight, offset_weight
-        self.alpha, self.beta = alpha, beta
+        self.num_classes = check_int("num_classes", num_classes)
+        self.size_weight, self.offset_weight = check_number("size_weight", size_weight, 0), check_number("offset_weight", offset_weight, 0)
+        self.alpha, self.beta = check_number("alpha", alpha, 0), check_number("beta", beta, 0)
 
     def call(self, y_true, y_pred): # (batch, h, w, C + 5) targets, (batch, h, w, C + 4) outputs
         C = self.num_classes
@@ -282,9 +300,11 @@ def decode_centernet(outputs, # (batch, h, w, num_classes + 4) model outputs
                      top_k:int=100, # detections kept per image
                     ):
     "Peaks of the heat maps (3x3 max-pool) -> `boxes` (batch, top_k, 4) xyxy input pixels, `scores`, `labels` (batch, top_k)"
+    num_classes, stride = check_int("num_classes", num_classes), check_int("stride", stride)
     out = ops.cast(ops.convert_to_tensor(outputs), "float32")
     if len(out.shape) != 4 or out.shape[-1] != num_classes + 4:
         raise ValueError(f"Expected outputs of shape (batch, h, w, num_classes + 4 = {num_classes + 4}). Received: shape={tuple(out.shape)}")
+    top_k = check_int("top_k", top_k, 1, out.shape[1] * out.shape[2] * num_classes)   # at most one per cell and class
     C, Wo, B = num_classes, out.shape[2], ops.shape(out)[0]
     heat = ops.sigmoid(out[..., :C])
     peaks = heat * ops.cast(heat == ops.max_pool(heat, 3, strides=1, padding="same"), heat.dtype)   # local maxima only
@@ -306,10 +326,13 @@ def detect(model:keras.Model, # a `build_centernet` model
            batch_size:int=32,
           ) -> Bunch:
     "Detections per image: lists `boxes` (k, 4) xyxy clipped to the image, `scores` (k,), `labels` (k,)"
-    X = np.asarray(images)
+    if not isinstance(model, keras.Model): raise TypeError(f"Expected model to be a Keras model. Received: model of type {type(model).__name__}")
+    X = check_finite("images", images)
     if X.ndim != 4: raise ValueError(f"Expected images of rank 4 (n, H, W, 3). Received: images.shape={X.shape}")
     min_score = check_probability("min_score", min_score)
     if iou_threshold is not None: check_probability("iou_threshold", iou_threshold)
+    check_int("num_classes", num_classes); check_int("top_k", top_k); check_int("batch_size", batch_size)
+    if not len(X): return Bunch(boxes=[], scores=[], labels=[])              # no images, no detections
     b, s, l = map(to_np, decode_centernet(model.predict(X, batch_size=batch_size, verbose=0), num_classes, stride, top_k))
     H, W = X.shape[1:3]
     out = Bunch(boxes=[], scores=[], labels=[])
@@ -328,8 +351,8 @@ def flip_boxes(boxes, # (k, 4) xyxy
                image_size:tuple, # (height, width)
                horizontal:bool=False, vertical:bool=False) -> np.ndarray:
     "The boxes of the left-right and/or top-bottom mirror image"
-    b = check_boxes(boxes).reshape(-1, 4).copy()
-    H, W = image_size
+    b = _box_rows(boxes, "boxes").copy()
+    H, W = _image_size(image_size)
     if horizontal: b[:, [0, 2]] = W - b[:, [2, 0]]
     if vertical: b[:, [1, 3]] = H - b[:, [3, 1]]
     return b

@@ -151,47 +151,85 @@ def top_p_filter(logits, # (..., V) unnormalised log-probabilities
     return np.where(keep, z, -np.inf)
 
 # %% ../../nbs/25_applications.generation.ipynb #11e0b386
-def _check_prompts(prompts, context=None):
+def _check_prompts(prompts, context=None, vocab_size=None, name="prompts"):
     p = np.asarray(prompts)
     if p.ndim == 1: p = p[None]
-    if p.ndim != 2 or p.shape[1] == 0 or not np.issubdtype(p.dtype, np.integer):
-        raise ValueError(f"Expected prompts to be non-empty integer token ids of shape (P,) or (B, P). "
+    if p.ndim != 2 or 0 in p.shape or not np.issubdtype(p.dtype, np.integer):
+        raise ValueError(f"Expected {name} to be non-empty integer token ids of shape (P,) or (B, P). "
                          f"Received: shape={np.shape(prompts)}, dtype={p.dtype}")
+    if p.min() < 0 or (vocab_size is not None and p.max() >= vocab_size):
+        raise ValueError(f"Expected {name} to hold token ids in [0, {vocab_size if vocab_size is not None else 'vocab_size'}). "
+                         f"Received: ids from {p.min().item()} to {p.max().item()}")
     if context is not None and p.shape[1] > context:
-        raise ValueError(f"Expected a prompt of at most context={context} tokens. Received: {p.shape[1]} tokens")
+        raise ValueError(f"Expected {name} of at most context={context} tokens. Received: {p.shape[1]} tokens")
     return p.astype("int32")
+
+def _model_context(model, context=None) -> int:
+    "The model's context: its fixed input length, else its `PositionalEmbedding`'s `max_len`, else `context`"
+    if not isinstance(model, keras.Model): raise TypeError(f"Expected model to be a Keras model. Received: {type(model).__name__}")
+    try: fixed = model.input_shape[1]                                     # a functional or built Sequential model
+    except (AttributeError, ValueError, TypeError, IndexError): fixed = None
+    if fixed is None: fixed = next((l.max_len for l in model.layers if isinstance(l, PositionalEmbedding)), None)
+    if context is not None:
+        context = check_int("context", context)
+        if fixed is not None and context != fixed:
+            raise ValueError(f"Expected context={fixed}, the model's own (or None). Received: context={context}")
+    if (context or fixed) is None:
+        raise ValueError(f"Expected context for a model whose input length is not fixed. Received: context=None for model {model.name!r}")
+    return context or fixed
+
+def _check_step_ids(ids, batch):
+    ids = np.asarray(ids)
+    if ids.shape not in ((batch,), (batch, 1)) or not np.issubdtype(ids.dtype, np.integer) or (ids.size and ids.min() < 0):
+        raise ValueError(f"Expected ids to be {batch} non-negative integer token ids, one per row. Received: shape={ids.shape}, dtype={ids.dtype}")
+    return ids.astype("int32").reshape(-1)
+
+def _check_rows(rows, batch):
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or not rows.size or not np.issubdtype(rows.dtype, np.integer) or rows.min() < 0 or rows.max() >= batch:
+        raise ValueError(f"Expected rows to be a non-empty 1-D array of row indices in [0, {batch}). Received: {rows.tolist()!s:.60}")
+    return rows
 
 class FullDecoder:
     "Next-token logits by running the whole model on the last `context` tokens at every step (no cache)"
-    def __init__(self, model:keras.Model): # a `build_gpt` model: (B, context) ids -> (B, context, V) logits
-        self.model, self.context = model, model.input_shape[1]
+    def __init__(self, model:keras.Model, # (B, context) ids -> (B, context, V) logits: a `build_gpt` model, or any Keras model kind
+                 context:int|None=None, # the window; default the model's input length (or its `PositionalEmbedding`'s)
+                ):
+        self.model, self.context = model, _model_context(model, context)
 
     def _logits(self):
-        win = self.ids[:, -self.context:]
+        win = self.ids[:, -self.context:]                                   # a longer sequence slides: the last `context` tokens
         x = np.zeros((len(win), self.context), "int32"); x[:, :win.shape[1]] = win
-        return to_np(self.model.predict_on_batch(x))[:, win.shape[1] - 1]      # (B, V)
+        z = to_np(self.model.predict_on_batch(x))
+        if z.ndim != 3 or z.shape[:2] != x.shape:
+            raise ValueError(f"Expected model outputs of shape (B, context, V) = ({len(x)}, {self.context}, V). Received: shape={z.shape}")
+        return z[:, win.shape[1] - 1]                                       # (B, V)
 
     def start(self, prompts) -> np.ndarray:
-        "Begin with `prompts` (B, P); return the next-token logits (B, V)"
+        "Begin with `prompts` (B, P); return the next-token logits (B, V). A prompt longer than `context` is read through its last `context` tokens"
         self.ids = _check_prompts(prompts)
         return self._logits()
 
     def step(self, ids) -> np.ndarray:
         "Append one token to every row, `ids` (B,); return the next-token logits (B, V)"
-        self.ids = np.concatenate([self.ids, np.asarray(ids, "int32").reshape(-1, 1)], 1)
+        self.ids = np.concatenate([self.ids, _check_step_ids(ids, len(self.ids))[:, None]], 1)
         return self._logits()
 
     def reorder(self, rows):
         "Keep (and repeat) the rows `rows` of the batch"
-        self.ids = self.ids[np.asarray(rows)]
+        self.ids = self.ids[_check_rows(rows, len(self.ids))]
 
 # %% ../../nbs/25_applications.generation.ipynb #c676740b
+def _check_decoder(decoder):
+    if not all(callable(getattr(decoder, m, None)) for m in ("start", "step", "reorder")):
+        raise TypeError(f"Expected decoder to be a FullDecoder or KVCacheDecoder (start, step, reorder). Received: {type(decoder).__name__}")
+
 def greedy(decoder, # a `FullDecoder` or `KVCacheDecoder`
            prompts, # (P,) or (B, P) token ids
-           num_tokens:int, # tokens to add
+           num_tokens:int, # tokens to add, >= 1
           ) -> np.ndarray:
     "Add the most likely next token `num_tokens` times; return the (B, P + num_tokens) ids"
-    num_tokens, p = check_int("num_tokens", num_tokens), _check_prompts(prompts)
+    _check_decoder(decoder); num_tokens, p = check_int("num_tokens", num_tokens), _check_prompts(prompts)
     logits, out = decoder.start(p), [p]
     for t in range(num_tokens):
         nxt = logits.argmax(-1).astype("int32"); out.append(nxt[:, None])
@@ -207,9 +245,11 @@ def sample(decoder, # a `FullDecoder` or `KVCacheDecoder`
            seed:int|None=0, # NumPy seed (reproducible samples)
           ) -> np.ndarray:
     "Add `num_tokens` tokens sampled from softmax(logits / temperature), optionally restricted by top-k and top-p"
-    num_tokens, p = check_int("num_tokens", num_tokens), _check_prompts(prompts)
+    _check_decoder(decoder); num_tokens, p = check_int("num_tokens", num_tokens), _check_prompts(prompts)
     check_positive("temperature", temperature, hint=" (for temperature 0 use `greedy`)")
     if top_p is not None: _check_top_p(top_p)
+    if top_k is not None: check_int("top_k", top_k)                          # and at most V: `sample_logits` checks
+    if seed is not None: check_int("seed", seed, low=0)
     rng = np.random.default_rng(seed)
     logits, out = decoder.start(p), [p]
     for t in range(num_tokens):
@@ -226,8 +266,8 @@ def beam_search(decoder, # a `FullDecoder` or `KVCacheDecoder`
                 beam_width:int=4, # hypotheses kept at every step; 1 is greedy
                ) -> tuple[np.ndarray, float]:
     "The most likely continuation found by beam search: `(ids (P + num_tokens,), its total log-probability)`"
-    num_tokens, beam_width = check_int("num_tokens", num_tokens), check_int("beam_width", beam_width)
-    p = _check_prompts(prompt)
+    _check_decoder(decoder); num_tokens, beam_width = check_int("num_tokens", num_tokens), check_int("beam_width", beam_width)
+    p = _check_prompts(prompt, name="prompt")
     if len(p) != 1: raise ValueError(f"Expected one prompt of shape (P,). Received: shape={np.shape(prompt)}")
     logp = _log_softmax(decoder.start(p).astype("float64"))                  # (beams, V); one beam at first
     seqs, scores = np.zeros((1, 0), "int32"), np.zeros(1)
@@ -282,8 +322,8 @@ class _CachedStep(keras.Model):
 class KVCacheDecoder:
     "Next-token logits of a `build_gpt` model one token at a time, keeping every block's keys and values"
     def __init__(self, model:keras.Model): # a trained `build_gpt` model (its layers are shared, not copied)
-        embed, blocks, _, _ = _gpt_parts(model)
-        self.model, self.context = model, embed.max_len
+        embed, blocks, _, _ = _gpt_parts(model)                              # any model kind: only its layers are used
+        self.model, self.context, self.vocab_size = model, embed.max_len, embed.token.shape[0]
         self.shape = (len(blocks), blocks[0].num_heads, blocks[0].d_model // blocks[0].num_heads)
         self.step_model = _CachedStep(model, name=f"{model.name}_kv_step")
         self.step_model.compile(jit_compile=True)
@@ -292,7 +332,9 @@ class KVCacheDecoder:
         if self.length >= self.context:
             raise ValueError(f"Expected at most context={self.context} tokens in all (prompt + generated); the cache "
                              f"is full. Received: a request for token {self.length + 1}")
-        ids = np.asarray(ids, "int32").reshape(-1)
+        ids = _check_step_ids(ids, self.k.shape[1])
+        if ids.max() >= self.vocab_size:
+            raise ValueError(f"Expected ids in [0, {self.vocab_size}), the model's vocabulary. Received: an id {ids.max().item()}")
         logits, self.k, self.v = self.step_model.predict_on_batch([ids, np.full(len(ids), self.length, "int32"),
                                                                    self.k, self.v])
         self.length += 1
@@ -300,7 +342,7 @@ class KVCacheDecoder:
 
     def start(self, prompts) -> np.ndarray:
         "Empty the cache, feed `prompts` (B, P) one position at a time; return the next-token logits (B, V)"
-        p = _check_prompts(prompts, self.context)
+        p = _check_prompts(prompts, self.context, self.vocab_size)          # the cache holds `context` positions
         L, h, dk = self.shape
         self.k = np.zeros((L, len(p), h, self.context, dk), "float32")
         self.v, self.length = np.zeros_like(self.k), 0
@@ -313,7 +355,7 @@ class KVCacheDecoder:
 
     def reorder(self, rows):
         "Keep (and repeat) the rows `rows` of the batch, cache included"
-        rows = np.asarray(rows)
+        rows = _check_rows(rows, self.k.shape[1])
         self.k, self.v = self.k[:, rows], self.v[:, rows]
 
 # %% ../../nbs/25_applications.generation.ipynb #6fed44f8
@@ -340,9 +382,11 @@ def repetition_rate(seqs, # sequences of tokens or words
 def sequence_nats(model:keras.Model, # a `build_gpt` model
                   ids, # (B, T) token ids, T <= the model's context
                   start:int, # score tokens `start:` (the continuation), given everything before them
+                  context:int|None=None, # the model's window; default its input length (see `FullDecoder`)
                  ) -> float:
     "Mean negative log-likelihood, in nats per token, that `model` gives tokens `start:` of `ids`"
-    ids, ctx = _check_prompts(ids, model.input_shape[1]), model.input_shape[1]
+    ctx = _model_context(model, context)
+    ids = _check_prompts(ids, ctx, name="ids")
     check_int("start", start)
     if start >= ids.shape[1]: raise ValueError(f"Expected start < {ids.shape[1]}, the length of ids. Received: start={start}")
     x = np.zeros((len(ids), ctx), "int32"); x[:, :ids.shape[1]] = ids

@@ -7,11 +7,12 @@ Docs: https://deeplab-course.github.io/deeplab/applications.sentiment.html.md"""
 # %% ../../nbs/23_applications.sentiment.ipynb #317bca8a
 from __future__ import annotations
 import re
+import importlib.util
 import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import check_int, check_rate, to_np
+from ..core import check_finite, check_int, check_labels, check_rate, to_np
 from ..text import check_texts, PaddingMask
 from ..architectures.transformer import PositionalEmbedding, TransformerBlock
 
@@ -44,7 +45,10 @@ def make_vectorizer(texts, # training texts the vocabulary is learnt from
                     max_tokens:int=10_000, # vocabulary size, padding and `[UNK]` included
                     seq_len:int=32, # every sentence is padded or truncated to this many ids
                    ) -> layers.TextVectorization:
-    "A `keras.layers.TextVectorization` adapted on `texts`: strings -> (N, seq_len) ids, 0 = padding, 1 = `[UNK]`"
+    "A `keras.layers.TextVectorization` adapted on `texts`: strings -> (N, seq_len) ids, 0 = padding, 1 = `[UNK]` (needs TensorFlow)"
+    if importlib.util.find_spec("tensorflow") is None:
+        raise ImportError("Expected TensorFlow to be installed: `keras.layers.TextVectorization` is a TensorFlow layer on every Keras "
+                          "backend (`pip install tensorflow`). Received: no module named 'tensorflow'")
     texts = check_texts(texts)
     check_int("max_tokens", max_tokens, low=3); check_int("seq_len", seq_len)
     vectorizer = layers.TextVectorization(max_tokens=max_tokens, output_sequence_length=seq_len, name="vectorizer")
@@ -55,27 +59,33 @@ def vectorize(vectorizer:layers.TextVectorization, # from `make_vectorizer`
               texts, # strings to turn into ids
              ) -> np.ndarray:
     "The (N, seq_len) `int32` ids of `texts`, as a NumPy array on every backend"
+    if not isinstance(vectorizer, layers.TextVectorization):
+        raise TypeError(f"Expected vectorizer to be a TextVectorization layer (from `make_vectorizer`). Received: {type(vectorizer).__name__}")
     return np.asarray(to_np(vectorizer(check_texts(texts))), "int32")
 
 def decode_ids(vocabulary:list, # `vectorizer.get_vocabulary()`
                ids, # one sequence of ids
               ) -> list[str]:
     "The tokens of `ids`, padding dropped"
-    return [str(vocabulary[i]) for i in np.asarray(ids).reshape(-1) if i != 0]
+    ids = np.asarray(ids).reshape(-1)
+    if ids.size and (ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= len(vocabulary)):
+        raise ValueError(f"Expected ids to be integers in [0, {len(vocabulary)}), the size of the vocabulary. "
+                         f"Received: ids of dtype {ids.dtype} from {ids.min().item()!r} to {ids.max().item()!r}")
+    return [str(vocabulary[i]) for i in ids if i != 0]
 
 # %% ../../nbs/23_applications.sentiment.ipynb #7ac3e5eb
 def majority_accuracy(y_train, # training labels
                       y_test, # test labels
                      ) -> float:
     "Accuracy on `y_test` of always predicting the most frequent label of `y_train`"
-    y_train, y_test = np.asarray(y_train).reshape(-1), np.asarray(y_test).reshape(-1)
+    y_train, y_test = check_finite("y_train", y_train).reshape(-1), check_finite("y_test", y_test).reshape(-1)
     if not len(y_train) or not len(y_test):
         raise ValueError(f"Expected non-empty labels. Received: len(y_train)={len(y_train)}, len(y_test)={len(y_test)}")
     values, counts = np.unique(y_train, return_counts=True)
     return float(np.mean(y_test == values[counts.argmax()]))
 
 def fit_tfidf_logreg(texts, # training texts
-                     labels, # their labels
+                     labels, # their labels, 0 (negative) or 1 (positive)
                      ngram_range:tuple=(1, 2), # word n-grams used as features
                      C:float=10.0, # inverse regularisation strength of the logistic regression
                     ):
@@ -83,9 +93,11 @@ def fit_tfidf_logreg(texts, # training texts
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    texts, labels = check_texts(texts), np.asarray(labels).reshape(-1)
+    texts, labels = check_texts(texts), check_labels("labels", np.asarray(labels).reshape(-1), 2)
     if len(labels) != len(texts):
         raise ValueError(f"Expected one label per text. Received: len(texts)={len(texts)}, len(labels)={len(labels)}")
+    if len(np.unique(labels)) < 2:
+        raise ValueError(f"Expected labels of both classes, 0 and 1. Received: only label {labels[0]} in {len(labels)} labels")
     model = make_pipeline(TfidfVectorizer(ngram_range=ngram_range, sublinear_tf=True), LogisticRegression(C=C, max_iter=1000))
     return model.fit(texts, labels)
 
@@ -185,9 +197,13 @@ def slice_accuracy(y_true, # (N,) labels
     y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
     if len(y_true) != len(y_pred):
         raise ValueError(f"Expected y_true and y_pred of the same length. Received: {len(y_true)} and {len(y_pred)}")
+    if not len(y_true): raise ValueError("Expected at least one label. Received: y_true=[]")
+    if not isinstance(slices, dict): raise TypeError(f"Expected slices to be a dict of name -> boolean mask. Received: {type(slices).__name__}")
     out = {"all": float(np.mean(y_true == y_pred))}
     for k, m in slices.items():
-        m = np.asarray(m, bool)
+        m = np.asarray(m)
+        if m.shape != y_true.shape or m.dtype != bool:
+            raise ValueError(f"Expected slices[{k!r}] to be a boolean mask of length {len(y_true)}. Received: dtype {m.dtype}, shape {m.shape}")
         out[k] = float(np.mean(y_true[m] == y_pred[m])) if m.any() else float("nan")
     return out
 
@@ -199,6 +215,11 @@ def cross_domain_split(sources, # (N,) the source of each example
                       ) -> tuple[np.ndarray, np.ndarray]:
     "Two training sets of equal size for testing on `target`: `(in_domain, cross_domain)` indices, all sources vs the others only"
     sources, train_idx = np.asarray(sources), np.asarray(train_idx)
+    if sources.ndim != 1 or not len(sources):
+        raise ValueError(f"Expected sources to be a non-empty 1-D sequence. Received: sources.shape={sources.shape}")
+    if train_idx.ndim != 1 or not train_idx.size or train_idx.dtype.kind not in "iu" or train_idx.min() < 0 or train_idx.max() >= len(sources):
+        raise ValueError(f"Expected train_idx to be a non-empty 1-D array of indices into sources, in [0, {len(sources)}). "
+                         f"Received: train_idx of shape {train_idx.shape} and dtype {train_idx.dtype}")
     if target not in set(sources[train_idx].tolist()):
         raise ValueError(f"Expected target to be one of the training sources {sorted(set(sources[train_idx].tolist()))}. "
                          f"Received: target={target!r}")
@@ -209,21 +230,31 @@ def cross_domain_split(sources, # (N,) the source of each example
 # %% ../../nbs/23_applications.sentiment.ipynb #8576e9b5
 def log_odds_model(model:keras.Model, # (B, T) ids -> (B, 1) P(positive), ending in a sigmoid `Activation` layer
                   ) -> keras.Model:
-    "The same network without its final sigmoid: ids -> log-odds of positive (no saturation at p = 0 or 1)"
-    last = model.layers[-1]
+    "The same network without its final sigmoid: ids -> log-odds of positive (no saturation at p = 0 or 1); functional or Sequential"
+    if not isinstance(model, keras.Model): raise TypeError(f"Expected model to be a Keras model. Received: {type(model).__name__}")
+    last = model.layers[-1] if model.layers else None
     if not (isinstance(last, layers.Activation) and keras.activations.serialize(last.activation) == "sigmoid"):
         raise ValueError(f"Expected model to end in a sigmoid Activation layer, as the builders of this chapter do. "
-                         f"Received: a last layer {last.name!r} of type {type(last).__name__}")
-    return keras.Model(model.input, last.input, name=f"{model.name}_log_odds")
+                         f"Received: a last layer {getattr(last, 'name', None)!r} of type {type(last).__name__}")
+    if isinstance(model, keras.Sequential):                               # built or never called: the same layers, less the last
+        return keras.Sequential(model.layers[:-1], name=f"{model.name}_log_odds")
+    try: inputs = model.inputs
+    except (AttributeError, ValueError): inputs = None
+    if not inputs:
+        raise ValueError("Expected a functional or Sequential model: a subclassed model has no graph of layers, so its final "
+                         f"sigmoid cannot be taken off. Received: {type(model).__name__} {model.name!r}")
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, last.input, name=f"{model.name}_log_odds")
 
 def occlusion(model:keras.Model, # (B, T) ids -> (B, 1) P(positive), ending in a sigmoid `Activation` layer
               ids, # (T,) the ids of one sentence
               pad_id:int=0, # the id that stands for "no word"
              ) -> np.ndarray:
     "Log-odds of `model` on `ids` minus log-odds with each real token replaced by `pad_id`: one score per real token"
-    ids = np.asarray(ids)
+    pad_id, ids = check_int("pad_id", pad_id, low=0), np.asarray(ids)
     if ids.ndim != 1 or not len(ids):
         raise ValueError(f"Expected ids to be one sentence, a non-empty 1-D array of ids. Received: ids.shape={ids.shape}")
+    if ids.dtype.kind not in "iu" or ids.min() < 0:
+        raise ValueError(f"Expected ids to be non-negative integer ids. Received: ids of dtype {ids.dtype}, smallest {ids.min().item()!r}")
     pos = np.flatnonzero(ids != pad_id)                                  # real tokens
     batch = np.repeat(ids[None].astype("int32"), len(pos) + 1, axis=0)   # row 0: the sentence
     batch[np.arange(1, len(pos) + 1), pos] = pad_id                      # row 1 + i: token i removed
@@ -234,7 +265,7 @@ def plot_token_attributions(tokens:list, # the words of one sentence
                             scores, # one attribution per word (positive: pushes towards positive)
                             title:str|None=None, ax=None):
     "Draw the words of a sentence coloured by their attribution, green for positive and red for negative; return the axes"
-    scores = np.asarray(scores, "float64").reshape(-1)
+    scores = check_finite("scores", scores).astype("float64").reshape(-1)
     if len(tokens) != len(scores):
         raise ValueError(f"Expected one score per token. Received: len(tokens)={len(tokens)}, len(scores)={len(scores)}")
     if ax is None: _, ax = plt.subplots(figsize=(max(3, .7 * len(tokens)), 1))

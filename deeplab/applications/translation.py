@@ -12,7 +12,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import check_int, check_number, check_positive, check_rate, to_np
+from ..core import check_int, check_number, check_positive, check_rate, check_shape, to_np
 from ..cost import attention_cost
 from ..architectures.transformer import MultiHeadAttention, PositionalEmbedding, TransformerBlock
 from ..text import standardize, build_vocabulary, check_texts, PaddingMask
@@ -260,34 +260,60 @@ def masked_accuracy(y_true, # (B, T) target ids, `PAD` where there is no word
     return ops.sum(hit * keep) / ops.maximum(ops.sum(keep), 1.0)
 
 # %% ../../nbs/24_applications.translation.ipynb #942cc248
+def _model_inputs(model) -> list:
+    "The symbolic inputs of a functional model; [] for a subclassed model (no graph)"
+    try: return list(model.inputs or [])
+    except (AttributeError, ValueError): return []
+
+def _translator_lengths(model) -> tuple:
+    "(S, T): the model's source and decoder lengths, None where not fixed (a subclassed model); a clear error for a one-input model"
+    ins = _model_inputs(model)
+    if not isinstance(model, keras.Model) or isinstance(model, keras.Sequential) or (ins and len(ins) != 2):
+        raise ValueError("Expected model to be a translator with two inputs, [source ids, decoder input ids] (a `build_translator` "
+                         f"model or a subclassed model called on both); a Sequential model has one. Received: {type(model).__name__} "
+                         f"{getattr(model, 'name', '')!r}" + (f" with {len(ins)} input(s)" if ins else ""))
+    return (ins[0].shape[1], ins[1].shape[1]) if ins else (None, None)
+
 def _check_decode_args(model, src_ids, max_len):
-    if not isinstance(model, keras.Model) or len(model.inputs) != 2:
-        raise ValueError("Expected model to be a `build_translator` model with two inputs (source, decoder input). "
-                         f"Received: {type(model).__name__}")
+    S, T = _translator_lengths(model)
     src = np.asarray(src_ids)
-    if src.ndim != 2 or not len(src) or src.shape[1] != model.inputs[0].shape[1]:
-        raise ValueError(f"Expected src_ids of shape (N >= 1, {model.inputs[0].shape[1]}). Received: src_ids.shape={src.shape}")
-    T = model.inputs[1].shape[1]
-    max_len = T if max_len is None else check_int("max_len", max_len)
-    if max_len > T:
-        raise ValueError(f"Expected max_len <= {T}, the model's decoder length. Received: max_len={max_len}")
+    if src.ndim != 2 or not len(src) or (S is not None and src.shape[1] != S):
+        raise ValueError(f"Expected src_ids of shape (N >= 1, {S or 'S'}). Received: src_ids.shape={src.shape}")
+    if src.dtype.kind not in "iu" or src.min() < 0:
+        raise ValueError(f"Expected src_ids to be non-negative integer ids. Received: src_ids of dtype {src.dtype}, smallest {src.min().item()!r}")
+    if T is None:                                                              # a subclassed model: the decoder reads max_len ids
+        if max_len is None:
+            raise ValueError("Expected max_len for a model without a fixed decoder length (a subclassed model). Received: max_len=None")
+        T = max_len = check_int("max_len", max_len)
+    else:
+        max_len = T if max_len is None else check_int("max_len", max_len)
+        if max_len > T:
+            raise ValueError(f"Expected max_len <= {T}, the model's decoder length. Received: max_len={max_len}")
     return src.astype("int32"), T, max_len
 
 def _log_probs(model, src, tokens, t):
     "Log-probabilities (float64) of the word after position `t`, for every row; padding and `[START]` forbidden"
-    z = np.asarray(model.predict_on_batch([src, tokens]))[:, t].astype("float64")   # compiled: faster than model(...)
+    try: z = np.asarray(model.predict_on_batch([src, tokens]))   # compiled: faster than model(...)
+    except Exception as e:                                         # a subclassed model that is not a translator
+        raise ValueError(f"Expected model to be a translator that maps [source ids (N, S), decoder input ids (N, {tokens.shape[1]})] "
+                         f"to next-word logits. Received: {type(model).__name__} {model.name!r}, which failed with {type(e).__name__}") from e
+    if z.ndim != 3 or z.shape[:2] != tokens.shape:
+        raise ValueError(f"Expected model outputs of shape (N, T, vocabulary) = ({len(tokens)}, {tokens.shape[1]}, V). Received: shape {z.shape}")
+    z = z[:, t].astype("float64")
     z = z - z.max(-1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
     logp[:, [PAD, START]] = -np.inf
     return logp
 
-def _until_end(rows): return [[int(i) for i in r[: list(r).index(END)]] if END in r else [int(i) for i in r] for r in rows]
+def _until_end(rows): # (N, max_len) the words written (PAD after a sentence's `[END]`)
+    "Each row up to its first `[END]`: at most max_len ids, never padding"
+    return [[int(i) for i in r[: list(r).index(END)]] if END in r else [int(i) for i in r] for r in rows]
 
 def greedy_decode(model:keras.Model, # a `build_translator` model
                   src_ids, # (N, S) source ids
-                  max_len:int|None=None, # most words written; default the decoder length T
+                  max_len:int|None=None, # most words written, 1 to the decoder length T (an error above); default T. A subclassed model: required, and its decoder reads max_len ids
                  ) -> list[list[int]]:
-    "Translate by taking the most likely next word at every step: one list of target ids per sentence, `[END]` not included"
+    "Translate by taking the most likely next word at every step: one list of at most `max_len` target ids per sentence, `[END]` not included"
     src, T, max_len = _check_decode_args(model, src_ids, max_len)
     tokens = np.zeros((len(src), T + 1), "int32"); tokens[:, 0] = START      # column t + 1 holds the word of step t
     done = np.zeros(len(src), bool)
@@ -296,18 +322,18 @@ def greedy_decode(model:keras.Model, # a `build_translator` model
         tokens[:, t + 1] = nxt
         done |= nxt == END
         if done.all(): break
-    return _until_end(tokens[:, 1:])
+    return _until_end(tokens[:, 1:max_len + 1])                              # the max_len steps only, never the padding after
 
 def beam_search(model:keras.Model, # a `build_translator` model
                 src_ids, # (N, S) source ids
                 beam_width:int=4, # partial translations kept per sentence
-                length_penalty:float=0.6, # α of the GNMT length penalty ((5 + length) / 6) ** α; 0: none
-                max_len:int|None=None, # most words written; default the decoder length T
+                length_penalty:float=0.6, # α >= 0 of the GNMT length penalty ((5 + length) / 6) ** α; 0: none
+                max_len:int|None=None, # most words written, as in `greedy_decode`
                ) -> list[list[int]]:
-    "Translate with beam search: one list of target ids per sentence (the best finished beam), `[END]` not included"
-    src, T, max_len = _check_decode_args(model, src_ids, max_len)
+    "Translate with beam search: one list of at most `max_len` target ids per sentence (the best finished beam), `[END]` not included"
     K = check_int("beam_width", beam_width)
-    check_number("length_penalty", length_penalty, low=0)
+    length_penalty = check_number("length_penalty", length_penalty, low=0, high=np.inf, include_high=False)
+    src, T, max_len = _check_decode_args(model, src_ids, max_len)
     B = len(src)
     src_k = np.repeat(src, K, axis=0)                                        # (B*K, S): every beam reads its sentence
     tokens = np.zeros((B, K, T + 1), "int32"); tokens[..., 0] = START
@@ -329,7 +355,7 @@ def beam_search(model:keras.Model, # a `build_translator` model
         done = was_done | (word == END)
         if done.all(): break
     final = scores / ((5.0 + lengths) / 6.0) ** length_penalty
-    return _until_end(tokens[np.arange(B), final.argmax(-1), 1:])
+    return _until_end(tokens[np.arange(B), final.argmax(-1), 1:max_len + 1])
 
 # %% ../../nbs/24_applications.translation.ipynb #4d8f62c2
 def translate(model:keras.Model, # a `build_translator` model
@@ -338,10 +364,21 @@ def translate(model:keras.Model, # a `build_translator` model
               tgt_vocab:WordVocab, # the target vocabulary
               beam_width:int=1, # 1: greedy decoding
               length_penalty:float=0.6, # α of beam search's length penalty
+              max_len:int|None=None, # most words written (see `greedy_decode`); needed for a subclassed model
+              src_len:int|None=None, # source ids per sentence; needed for a subclassed model, else the model's
              ) -> list[str]:
     "Translate `sentences` (greedy for `beam_width=1`, else beam search); unknown words are left out of the output"
-    src = src_vocab.encode(check_texts(sentences, "sentences"), model.inputs[0].shape[1])
-    ids = greedy_decode(model, src) if check_int("beam_width", beam_width) == 1 else beam_search(model, src, beam_width, length_penalty)
+    for name, v in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab)):
+        if not isinstance(v, WordVocab): raise TypeError(f"Expected {name} to be a WordVocab. Received: {type(v).__name__}")
+    S = _translator_lengths(model)[0]
+    if src_len is not None: src_len = check_int("src_len", src_len)
+    if S is not None and src_len not in (None, S):
+        raise ValueError(f"Expected src_len to be the model's source length {S} (or None). Received: src_len={src_len}")
+    if (S or src_len) is None:
+        raise ValueError("Expected src_len for a model without a fixed source length (a subclassed model). Received: src_len=None")
+    src = src_vocab.encode(check_texts(sentences, "sentences"), S or src_len)
+    ids = (greedy_decode(model, src, max_len) if check_int("beam_width", beam_width) == 1
+           else beam_search(model, src, beam_width, length_penalty, max_len))
     return [tgt_vocab.decode(r, drop_unk=True) for r in ids]
 
 # %% ../../nbs/24_applications.translation.ipynb #1edb7e6f
@@ -412,9 +449,13 @@ def cross_attention_maps(model:keras.Model, # a `build_translator` model
                         ) -> list:
     "The cross-attention weights, (B, num_heads, T, S) NumPy arrays, of every `DecoderBlock` of `model`"
     blocks = [l for l in model.layers if isinstance(l, DecoderBlock)] if isinstance(model, keras.Model) else []
-    if not blocks:
-        raise ValueError(f"Expected model to contain DecoderBlock layers (a `build_translator` model). Received: {type(model).__name__} {getattr(model, 'name', '')!r}")
-    inputs = [np.asarray(src_ids, "int32"), np.asarray(tgt_in_ids, "int32")]
+    if not blocks or len(_model_inputs(model)) != 2:
+        raise ValueError("Expected model to be a functional translator with DecoderBlock layers (a `build_translator` model: the "
+                         "blocks' inputs are read from its graph, which a subclassed or Sequential model does not have). "
+                         f"Received: {type(model).__name__} {getattr(model, 'name', '')!r}")
+    S, T = _translator_lengths(model)
+    src = np.asarray(src_ids); check_shape("src_ids", src, (None, S))
+    inputs = [src.astype("int32"), np.asarray(tgt_in_ids, "int32")]; check_shape("tgt_in_ids", inputs[1], (len(src), T))
     maps = []
     for blk in blocks:
         x, context, mask = keras.Model(model.inputs, blk.input)(inputs)      # what the block reads, in call order
