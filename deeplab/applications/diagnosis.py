@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numpy as np
 from sklearn.utils import Bunch
-from ..core import check_int, check_positive, check_probability
+from ..core import check_finite, check_int, check_number, check_positive, check_probability, check_same_length
 from ..metrics import check_binary, roc_auc, reliability
 
 # %% auto #0
@@ -23,26 +23,34 @@ def check_threshold(threshold, # a probability threshold
     "Return `threshold` as a float; raise a `ValueError` unless it is a number in [0, 1] (`core.check_probability`)"
     return check_probability(name, threshold)
 
+def _labels_scores(y_true, scores, name:str="scores"):
+    "`metrics.check_binary` (0/1 labels, same lengths) after checking that the scores are finite numbers"
+    return check_binary(y_true, check_finite(name, scores))
+
 def confusion_at(y_true, # 1 = disease, 0 = healthy
                  scores, # predicted probability of disease
                  threshold:float=0.5, # call 'disease' when score >= threshold
                 ) -> Bunch:
-    "Confusion counts at a threshold, with sensitivity, specificity, precision and accuracy"
-    y, s = check_binary(y_true, scores)
+    "Confusion counts at a threshold, with sensitivity, specificity, precision and accuracy (NaN where undefined)"
+    y, s = _labels_scores(y_true, scores)
     pred = s >= check_threshold(threshold)
     tp, fn = int(np.sum(pred & (y == 1))), int(np.sum(~pred & (y == 1)))
     fp, tn = int(np.sum(pred & (y == 0))), int(np.sum(~pred & (y == 0)))
     div = lambda a, b: a / b if b else float("nan")
     return Bunch(threshold=float(threshold), tp=tp, fn=fn, fp=fp, tn=tn, sensitivity=div(tp, tp + fn),
-                 specificity=div(tn, tn + fp), precision=div(tp, tp + fp), accuracy=(tp + tn) / len(y),
+                 specificity=div(tn, tn + fp), precision=div(tp, tp + fp), accuracy=div(tp + tn, len(y)),
                  matrix=np.array([[tn, fp], [fn, tp]]))
 
 def expected_cost(c:Bunch, # a `confusion_at` result
                   cost_fn:float=20.0, # cost of a missed disease (false negative)
                   cost_fp:float=1.0, # cost of a false alarm (false positive)
                  ) -> float:
-    "Average cost per patient of the mistakes in `c`"
-    return (cost_fn * c.fn + cost_fp * c.fp) / (c.tp + c.fn + c.fp + c.tn)
+    "Average cost per patient of the mistakes in `c` (NaN for no patients)"
+    if not all(hasattr(c, k) for k in ("tp", "fn", "fp", "tn")):
+        raise ValueError(f"Expected c to be a confusion_at result (with tp, fn, fp, tn). Received: c of type {type(c).__name__}")
+    cost_fn, cost_fp = check_number("cost_fn", cost_fn, 0, np.inf, include_high=False), check_number("cost_fp", cost_fp, 0, np.inf, include_high=False)
+    n = c.tp + c.fn + c.fp + c.tn
+    return (cost_fn * c.fn + cost_fp * c.fp) / n if n else float("nan")
 
 # %% ../../nbs/27a_applications.diagnosis.ipynb #9821c6fd
 def cross_validate(fit_predict, # function (X_train, y_train, X_test) -> scores of X_test
@@ -52,12 +60,19 @@ def cross_validate(fit_predict, # function (X_train, y_train, X_test) -> scores 
                    seed:int=0) -> Bunch:
     "Stratified k-fold cross-validation: per-fold ROC AUC and out-of-fold scores (averaged over repeats)"
     from sklearn.model_selection import RepeatedStratifiedKFold
-    check_int("n_splits", n_splits, 2); check_int("n_repeats", n_repeats)
-    X, y = np.asarray(X), np.asarray(y).reshape(-1)
+    if not callable(fit_predict): raise TypeError(f"Expected fit_predict to be a function (X_train, y_train, X_test) -> scores. Received: {type(fit_predict).__name__}")
+    X, y = np.atleast_1d(check_finite("X", X)), np.asarray(y).reshape(-1)
+    if not np.isin(y, (0, 1)).all(): raise ValueError(f"Expected y to hold 0 (negative) and 1 (positive) only. Received: values {np.unique(y)[:5]}")
+    check_same_length(X=X, y=y)
+    fewest = int(min(np.sum(y == 0), np.sum(y == 1)))
+    if fewest < 2: raise ValueError(f"Expected y to hold at least 2 examples of each class. Received: {int(np.sum(y == 0))} negatives and {int(np.sum(y == 1))} positives")
+    check_int("n_splits", n_splits, 2, high=fewest)                 # every test fold needs both classes
+    check_int("n_repeats", n_repeats); check_int("seed", seed, low=0)
     oof, aucs = np.zeros(len(y)), []
     folds = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed)
     for tr, te in folds.split(X, y):
-        s = np.asarray(fit_predict(X[tr], y[tr], X[te]), "float64").reshape(-1)
+        s = check_finite("fit_predict's scores", np.asarray(fit_predict(X[tr], y[tr], X[te]), "float64").reshape(-1))
+        if len(s) != len(te): raise ValueError(f"Expected fit_predict to return one score per test example. Received: {len(s)} scores for {len(te)} examples")
         oof[te] += s / n_repeats
         aucs.append(roc_auc(y[te], s))
     return Bunch(fold_auc=np.array(aucs), oof=oof, mean_auc=float(np.mean(aucs)), min_auc=float(np.min(aucs)))
@@ -70,10 +85,15 @@ def plot_roc(y_true, # 0/1 labels
     "ROC curves of several models with their AUC; return the figure"
     import matplotlib.pyplot as plt
     from sklearn.metrics import roc_curve
+    if not isinstance(scores, dict) or not scores: raise ValueError(f"Expected scores to be a non-empty dict {{model name: scores}}. Received: scores={scores!r}")
+    checked = {name: _labels_scores(y_true, s, f"scores[{name!r}]") for name, s in scores.items()}
+    for label, xy in (mark or {}).items():
+        if np.shape(xy) != (2,): raise ValueError(f"Expected mark[{label!r}] to be a point (1 - specificity, sensitivity). Received: {xy!r}")
+        for v in xy: check_probability(f"mark[{label!r}]", v)
     fig, ax = plt.subplots(figsize=(4.2, 4))
-    for name, s in scores.items():
-        fpr, tpr, _ = roc_curve(y_true, s)
-        ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc(y_true, s):.3f})")
+    for name, (y, s) in checked.items():
+        fpr, tpr, _ = roc_curve(y, s)
+        ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc(y, s):.3f})")
     for label, (x, y) in (mark or {}).items(): ax.plot(x, y, "o", ms=7, label=label)
     ax.plot([0, 1], [0, 1], "k:", lw=1)
     ax.set(xlabel="1 - specificity (false alarm rate)", ylabel="sensitivity", title=title or "ROC")
@@ -87,7 +107,7 @@ def threshold_for_sensitivity(y_true, # 1 = disease
                               sensitivity:float, # the fraction of positives that must be caught, in (0, 1]
                              ) -> float:
     "The highest threshold whose sensitivity on `(y_true, scores)` is at least `sensitivity`"
-    y, s = check_binary(y_true, scores)
+    y, s = _labels_scores(y_true, scores)
     check_positive("sensitivity", sensitivity, " in (0, 1]"); check_probability("sensitivity", sensitivity)
     pos = np.sort(s[y == 1])[::-1]
     if not len(pos): raise ValueError("Expected at least one positive in y_true. Received: none")
@@ -100,10 +120,13 @@ def plot_reliability(y_true, # 0/1 labels
                      n_bins:int=10, title:str|None=None):
     "Reliability diagram (observed rate against mean prediction per bin) with the ECE of each model; return the figure"
     import matplotlib.pyplot as plt
+    if not isinstance(probs, dict) or not probs: raise ValueError(f"Expected probs to be a non-empty dict {{model name: probabilities}}. Received: probs={probs!r}")
+    check_int("n_bins", n_bins)
+    rel = {name: reliability(*_labels_scores(y_true, p, f"probs[{name!r}]"), n_bins) for name, p in probs.items()}
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(4.2, 5), height_ratios=(3, 1), sharex=True)
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
     for name, p in probs.items():
-        r = reliability(y_true, p, n_bins)
+        r = rel[name]
         ax.plot(r.prob_pred, r.prob_true, "o-", label=f"{name} (ECE {r.ece:.3f})")
         ax2.hist(np.asarray(p), bins=n_bins, range=(0, 1), histtype="step", lw=1.5)
     ax.set(ylabel="observed fraction positive", title=title or "reliability diagram"); ax.legend(fontsize=8); ax.grid(alpha=.3)

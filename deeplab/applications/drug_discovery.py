@@ -10,7 +10,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import check_int, check_number
+from ..core import check_finite, check_int, check_number, check_same_length
 
 # %% auto #0
 __all__ = ['ELEMENTS', 'ATOM_DIM', 'BOND_DIM', 'GRAPH_KEYS', 'atom_features', 'bond_features', 'parse_smiles', 'smiles_to_graph',
@@ -76,11 +76,18 @@ def smiles_to_graph(smiles:str, # a SMILES string
                  targets=np.array(dst, "int32"), smiles=smiles)
 
 # %% ../../nbs/27c_applications.drug_discovery.ipynb #96090a51
+def _check_smiles_list(smiles):
+    if isinstance(smiles, str) or not hasattr(smiles, "__len__"):
+        raise ValueError(f"Expected smiles to be a list of SMILES strings. Received: smiles={smiles!r}")
+    return smiles
+
 def featurize(smiles:list, # SMILES strings
               names:list|None=None, # molecule names for the report (default: the index)
               verbose:bool=True, # print one line per skipped molecule
              ) -> Bunch:
     "Graphs of the molecules that can be featurised: `graphs`, `kept` (indices into `smiles`), `skipped` [(index, reason)]"
+    _check_smiles_list(smiles)
+    if names is not None: check_same_length(smiles=smiles, names=names)
     graphs, kept, skipped = [], [], []
     for i, s in enumerate(smiles):
         name = names[i] if names is not None else f"#{i}"
@@ -205,7 +212,7 @@ def random_split(n:int, # number of molecules
                  frac_train:float=0.8, frac_valid:float=0.1, # the rest is the test set
                  seed:int=0) -> tuple:
     "Shuffled indices `(train, valid, test)`"
-    check_int("n", n)
+    check_int("n", n); check_int("seed", seed, low=0)
     _check_fracs(frac_train, frac_valid)
     idx = np.random.default_rng(seed).permutation(n)
     a, b = int(round(frac_train * n)), int(round((frac_train + frac_valid) * n))
@@ -226,7 +233,7 @@ def murcko_scaffold(smiles:str) -> str:
 def scaffold_split(smiles:list, # SMILES strings
                    frac_train:float=0.8, frac_valid:float=0.1) -> tuple:
     "Indices `(train, valid, test)` with whole scaffold groups on one side; the largest groups go to training"
-    _check_fracs(frac_train, frac_valid)
+    _check_smiles_list(smiles); _check_fracs(frac_train, frac_valid)
     groups = {}
     for i, s in enumerate(smiles): groups.setdefault(murcko_scaffold(s), []).append(i)
     ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0]))   # biggest first, ties by first index
@@ -239,21 +246,22 @@ def scaffold_split(smiles:list, # SMILES strings
 
 # %% ../../nbs/27c_applications.drug_discovery.ipynb #13453519
 def regression_scores(y_true, y_pred) -> dict:
-    "RMSE and R^2 of predictions"
-    y_true, y_pred = np.asarray(y_true, "float64").reshape(-1), np.asarray(y_pred, "float64").reshape(-1)
+    "RMSE and R^2 of predictions (R^2 is NaN when `y_true` is constant: there is no variance to explain)"
+    y_true, y_pred = check_finite("y_true", y_true).astype("float64").reshape(-1), check_finite("y_pred", y_pred).astype("float64").reshape(-1)
     if len(y_true) != len(y_pred) or len(y_true) < 2:
         raise ValueError(f"Expected y_true and y_pred of the same length >= 2. Received: {len(y_true)} and {len(y_pred)}")
     rss, tss = np.sum((y_true - y_pred) ** 2), np.sum((y_true - y_true.mean()) ** 2)
-    return {"rmse": float(np.sqrt(rss / len(y_true))), "r2": float(1 - rss / tss)}
+    return {"rmse": float(np.sqrt(rss / len(y_true))), "r2": float(1 - rss / tss) if tss > 0 else float("nan")}
 
 # %% ../../nbs/27c_applications.drug_discovery.ipynb #51dd9bc4
 def morgan_fingerprints(smiles:list, # SMILES strings
-                        radius:int=2, # neighbourhood radius in bonds (2 ~ ECFP4)
+                        radius:int=2, # neighbourhood radius in bonds (2 ~ ECFP4; 0: the atoms alone)
                         n_bits:int=2048) -> np.ndarray:
     "Morgan fingerprints as a (n, n_bits) uint8 array of bits"
     from rdkit.Chem import rdFingerprintGenerator
-    gen = rdFingerprintGenerator.GetMorganGenerator(radius=check_int("radius", radius), fpSize=check_int("n_bits", n_bits))
-    return np.stack([gen.GetFingerprintAsNumPy(parse_smiles(s)).astype("uint8") for s in smiles])
+    _check_smiles_list(smiles)
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=check_int("radius", radius, low=0), fpSize=check_int("n_bits", n_bits))
+    return np.stack([gen.GetFingerprintAsNumPy(parse_smiles(s)).astype("uint8") for s in smiles]) if len(smiles) else np.zeros((0, n_bits), "uint8")
 
 # %% ../../nbs/27c_applications.drug_discovery.ipynb #2e759794
 def plot_parity(y_true, # measured values
@@ -261,7 +269,9 @@ def plot_parity(y_true, # measured values
                 title:str|None=None, unit:str="log mol/L"):
     "Measured against predicted, one panel per model, with RMSE and R^2 in the titles; return the figure"
     import matplotlib.pyplot as plt
-    y_true = np.asarray(y_true).reshape(-1)
+    if not isinstance(preds, dict) or not preds: raise ValueError(f"Expected preds to be a non-empty dict {{model name: predictions}}. Received: preds={preds!r}")
+    y_true = check_finite("y_true", y_true).reshape(-1)
+    for name, p in preds.items(): check_finite(f"preds[{name!r}]", p)
     fig, axes = plt.subplots(1, len(preds), figsize=(3.3 * len(preds), 3.3), squeeze=False)
     lo, hi = y_true.min() - 0.5, y_true.max() + 0.5
     for ax, (name, p) in zip(axes[0], preds.items()):

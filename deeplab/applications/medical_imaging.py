@@ -9,34 +9,47 @@ from __future__ import annotations
 import math
 import numpy as np
 from sklearn.utils import Bunch
-from ..core import check_int
+from ..core import check_finite, check_int, check_labels, check_positive, check_same_length
 
 # %% auto #0
 __all__ = ['extract_crops', 'class_weights', 'cell_features']
 
 # %% ../../nbs/27b_applications.medical_imaging.ipynb #2fef9892
+def _boxes_in(im, b, i:int):
+    "Image `i` as an (H, W, 3) uint8 array and its boxes as (k, 4) float32, checked, and clipped to the image"
+    im = np.asarray(im)
+    if im.ndim != 3 or im.shape[-1] != 3 or im.dtype != np.uint8:
+        raise ValueError(f"Expected images of shape (H, W, 3) and dtype uint8. Received: images[{i}] with shape={im.shape}, dtype={im.dtype}")
+    b = check_finite(f"boxes[{i}]", b).astype("float32")
+    if b.size == 0: b = b.reshape(0, 4)                                 # an image with no boxes
+    if b.ndim != 2 or b.shape[1] != 4:
+        raise ValueError(f"Expected boxes[{i}] of shape (k, 4) (xmin, ymin, xmax, ymax). Received: shape={b.shape}")
+    H, W = im.shape[:2]
+    return im, np.clip(b, 0, [W, H, W, H]).astype("float32")            # what lies outside the image is not the cell
+
 def extract_crops(images:list, # (H, W, 3) uint8 images
-                  boxes:list, # per image, (k, 4) boxes xyxy in pixels
+                  boxes:list, # per image, (k, 4) boxes xyxy in pixels; parts outside the image are clipped off
                   labels:list|None=None, # per image, (k,) class ids; None gives y=-1
                   window:int=128, # side of the square cut around each box centre, in image pixels
                   size:int=32, # side of the returned crops (the window is resized to it)
-                  min_side:float=4, # boxes narrower or lower than this (pixels) are skipped, with a report
+                  min_side:float=4, # boxes narrower or lower than this (pixels, after clipping) are skipped, with a report
                   verbose:bool=True, # print the skipped boxes
                  ) -> Bunch:
     "Fixed-size crops centred on annotated cells: `X` (n, size, size, 3) uint8, `y`, `image_index`, `box` (n, 4) in crop pixels"
     from PIL import Image
-    check_int("window", window); check_int("size", size)
+    check_int("window", window); check_int("size", size); check_positive("min_side", min_side)
     if len(images) != len(boxes) or (labels is not None and len(labels) != len(images)):
         raise ValueError(f"Expected one boxes (and labels) entry per image. Received: {len(images)} images, "
                          f"{len(boxes)} boxes, {None if labels is None else len(labels)} labels")
     half, scale = window / 2, size / window
     X, y, index, inside, skipped = [], [], [], [], []
     for i, im in enumerate(images):
-        im, b = np.asarray(im), np.asarray(boxes[i], "float32")
-        if im.ndim != 3 or im.shape[-1] != 3:
-            raise ValueError(f"Expected images of shape (H, W, 3). Received: images[{i}].shape={im.shape}")
-        if b.ndim != 2 or b.shape[1] != 4:
-            raise ValueError(f"Expected boxes[{i}] of shape (k, 4) (xmin, ymin, xmax, ymax). Received: shape={b.shape}")
+        im, b = _boxes_in(im, boxes[i], i)
+        if labels is not None:
+            lab = np.asarray(labels[i]).reshape(-1)
+            if len(lab) != len(b): raise ValueError(f"Expected one label per box. Received: {len(lab)} labels[{i}] for {len(b)} boxes[{i}]")
+            if len(lab) and (lab.dtype.kind not in "iu" or lab.min() < 0):
+                raise ValueError(f"Expected labels[{i}] to be integer class ids >= 0. Received: labels[{i}]={lab.tolist()}")
         pad = int(math.ceil(half)) + 1
         padded = np.pad(im, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
         for j, (x0, y0, x1, y1) in enumerate(b):
@@ -49,7 +62,7 @@ def extract_crops(images:list, # (H, W, 3) uint8 images
             ox, oy = round(cx - half) - pad, round(cy - half) - pad            # window corner, image pixels
             inside.append(np.clip([(x0 - ox) * scale, (y0 - oy) * scale, (x1 - ox) * scale, (y1 - oy) * scale], 0, size))
     if verbose and skipped:
-        print(f"extract_crops: skipped {len(skipped)} box(es) with a side under {min_side} pixels: "
+        print(f"extract_crops: skipped {len(skipped)} box(es) with a side under {min_side} pixels inside the image: "
               + ", ".join(f"image {i} box {j} {bx}" for i, j, bx in skipped))
     return Bunch(X=np.stack(X) if X else np.zeros((0, size, size, 3), "uint8"), y=np.array(y, "int64"),
                  image_index=np.array(index, "int64"), box=np.array(inside, "float32").reshape(-1, 4), skipped=skipped)
@@ -59,7 +72,9 @@ def class_weights(y, # integer labels 0..C-1
                   num_classes:int|None=None) -> dict:
     "Keras `class_weight` dict {k: n / (C * n_k)} that gives every class the same total weight"
     y = np.asarray(y).reshape(-1)
-    C = int(y.max()) + 1 if num_classes is None else check_int("num_classes", num_classes)
+    if not len(y): raise ValueError("Expected y to hold at least one label. Received: y with 0 labels")
+    C = max(1, int(check_finite("y", y).max()) + 1) if num_classes is None else check_int("num_classes", num_classes)
+    y = check_labels("y", y, C)
     counts = np.bincount(y, minlength=C)
     if (counts == 0).any():
         raise ValueError(f"Expected every class to occur in y. Received: counts per class {counts.tolist()}")
@@ -67,14 +82,16 @@ def class_weights(y, # integer labels 0..C-1
 
 # %% ../../nbs/27b_applications.medical_imaging.ipynb #37373bc9
 def cell_features(images:list, # (H, W, 3) uint8 images
-                  boxes:list, # per image, (k, 4) boxes xyxy
-                  min_side:float=4, # skip boxes smaller than this, as `extract_crops` does
+                  boxes:list, # per image, (k, 4) boxes xyxy; parts outside the image are clipped off
+                  min_side:float=4, # skip boxes smaller than this (after clipping), as `extract_crops` does
                  ) -> np.ndarray:
     "Colour and size features per box: RGB mean and std inside the box, log width and log height"
+    check_same_length(images=images, boxes=boxes); check_positive("min_side", min_side)
     out = []
-    for im, b in zip(images, boxes):
-        for x0, y0, x1, y1 in np.asarray(b, "float32"):
+    for i, (im, b) in enumerate(zip(images, boxes)):
+        im, b = _boxes_in(im, b, i)
+        for x0, y0, x1, y1 in b:
             if min(x1 - x0, y1 - y0) < min_side: continue
-            px = np.asarray(im)[int(y0):int(math.ceil(y1)), int(x0):int(math.ceil(x1))].reshape(-1, 3) / 255.0
+            px = im[int(y0):int(math.ceil(y1)), int(x0):int(math.ceil(x1))].reshape(-1, 3) / 255.0
             out.append(np.concatenate([px.mean(0), px.std(0), np.log([x1 - x0, y1 - y0])]))
     return np.array(out, "float32").reshape(-1, 8)

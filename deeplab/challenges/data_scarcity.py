@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 import keras
-from ..core import check_int, check_probability
+from ..core import check_finite, check_int, check_probability
 
 # %% auto #0
 __all__ = ['balanced_subset', 'fit_steps', 'PowerLaw', 'fit_power_law', 'pseudo_label']
@@ -23,7 +23,8 @@ def balanced_subset(y, # (N,) integer class labels
     y = np.asarray(y)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"Expected y to be a 1-D array of integer labels. Received: y with shape={y.shape}, dtype={y.dtype}")
-    per_class = check_int("per_class", per_class)
+    per_class = check_int("per_class", per_class); check_int("seed", seed, low=0)
+    if not len(y): raise ValueError("Expected y to hold at least one label. Received: y with 0 labels")
     classes, counts = np.unique(y, return_counts=True)
     if per_class > counts.min():
         rare = classes[counts.argmin()]
@@ -33,7 +34,7 @@ def balanced_subset(y, # (N,) integer class labels
     return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in classes]))
 
 # %% ../../nbs/30_challenges.data_scarcity.ipynb #e451270f
-def fit_steps(model:keras.Model, # a compiled Keras model
+def fit_steps(model:keras.Model, # a compiled Keras model (Functional, Sequential or subclassed)
               X, y, # training inputs and targets, same length
               steps:int, # gradient steps to take
               batch_size:int=128,
@@ -41,11 +42,15 @@ def fit_steps(model:keras.Model, # a compiled Keras model
              ) -> keras.callbacks.History:
     "Train `model` for exactly `steps` batches of `batch_size`, cycling through reshuffled copies of (`X`, `y`)"
     steps, batch_size = check_int("steps", steps), check_int("batch_size", batch_size)
+    check_int("seed", seed, low=0)
     if len(X) != len(y) or len(y) == 0:
         raise ValueError(f"Expected X and y of the same non-zero length. Received: len(X)={len(X)}, len(y)={len(y)}")
+    if not isinstance(model, keras.Model) or getattr(model, "optimizer", None) is None:
+        raise ValueError(f"Expected model to be a compiled Keras model. Received: model={model!r}")
+    X, y = check_finite("X", X), check_finite("y", y)
     rng, need = np.random.default_rng(seed), steps * batch_size
     order = np.concatenate([rng.permutation(len(y)) for _ in range(-(-need // len(y)))])[:need]
-    return model.fit(np.asarray(X)[order], np.asarray(y)[order], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+    return model.fit(X[order], y[order], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
 
 # %% ../../nbs/30_challenges.data_scarcity.ipynb #51fc35b3
 @dataclass
@@ -53,13 +58,16 @@ class PowerLaw:
     "A fitted power law `error = a * n ** -b`; call it on budgets to predict errors"
     a:float
     b:float
-    def __call__(self, n): return self.a * np.asarray(n, "float64") ** -self.b
+    def __call__(self, n):
+        n = check_finite("n", n).astype("float64")
+        if (n <= 0).any(): raise ValueError(f"Expected every budget n > 0. Received: n={n.tolist()}")
+        return self.a * n ** -self.b
 
 def fit_power_law(n, # (k,) budgets (examples, or examples per class), all > 0
                   err, # (k,) error rates at those budgets, all in (0, 1]
                  ) -> PowerLaw:
     "Least-squares fit of `err = a * n**-b` on log-log axes"
-    n, err = np.asarray(n, "float64").reshape(-1), np.asarray(err, "float64").reshape(-1)
+    n, err = check_finite("n", n).astype("float64").reshape(-1), check_finite("err", err).astype("float64").reshape(-1)
     if len(n) != len(err) or len(n) < 2:
         raise ValueError(f"Expected n and err of the same length, at least 2. Received: len(n)={len(n)}, len(err)={len(err)}")
     if (n <= 0).any():
@@ -75,8 +83,10 @@ def pseudo_label(probs, # (N, C) predicted class probabilities on the unlabelled
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Indices of the confident predictions in `probs`, and their predicted labels"
     threshold = check_probability("threshold", threshold)
-    probs = np.asarray(probs)
-    if probs.ndim != 2:
+    probs = check_finite("probs", probs)
+    if probs.ndim != 2 or probs.shape[1] < 1:
         raise ValueError(f"Expected probs of shape (N, C). Received: probs.shape={probs.shape}")
+    if probs.size and (probs.min() < 0 or probs.max() > 1):
+        raise ValueError(f"Expected probs to be probabilities in [0, 1]. Received: values from {probs.min():.3g} to {probs.max():.3g}")
     keep = np.flatnonzero(probs.max(1) > threshold)
     return keep, probs[keep].argmax(1)

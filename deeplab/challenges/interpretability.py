@@ -6,11 +6,12 @@ Docs: https://deeplab-course.github.io/deeplab/challenges.interpretability.html.
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #5a69a13a
 from __future__ import annotations
+import contextlib
 import numpy as np
 import keras
-from keras import layers, ops
+from keras import ops
 from scipy.stats import spearmanr
-from ..core import backend, check_choice, check_int, check_number, to_np
+from ..core import backend, check_choice, check_finite, check_int, check_labels, check_number, to_np
 from ..architectures.cnn import occlusion_map
 
 # %% auto #0
@@ -23,52 +24,74 @@ def input_gradients(fn, # function of a (B, ...) tensor returning (B,) scores; e
                     x, # (B, ...) inputs
                    ):
     "Gradient of `sum(fn(x))` with respect to `x` (so each example's own score gradient) on the TensorFlow, JAX or PyTorch backend"
+    if not callable(fn): raise TypeError(f"Expected fn to be a function of a batch. Received: fn of type {type(fn).__name__}")
+    x = check_finite("x", x).astype("float32")
     b = backend()
     if b == "tensorflow":
         import tensorflow as tf
-        x = tf.convert_to_tensor(x, "float32")
+        x = tf.convert_to_tensor(x)
         with tf.GradientTape() as tape:
             tape.watch(x)
             y = ops.sum(fn(x))
-        return tape.gradient(y, x)
+        g = tape.gradient(y, x)
+        return tf.zeros_like(x) if g is None else g              # None: the scores do not depend on x
     if b == "jax":
         import jax
-        return jax.grad(lambda v: ops.sum(fn(v)))(ops.convert_to_tensor(x, "float32"))
+        return jax.grad(lambda v: ops.sum(fn(v)))(ops.convert_to_tensor(x))
     if b == "torch":
         import torch
-        x = ops.convert_to_tensor(x, "float32").detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(ops.sum(fn(x)), x)
-        return g
+        x = ops.convert_to_tensor(x).detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(ops.sum(fn(x)), x, allow_unused=True)
+        return torch.zeros_like(x) if g is None else g
     raise NotImplementedError(f"Expected a backend with automatic differentiation (tensorflow, jax or torch). Received: backend={b!r}")
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #1a8285fa
-def logit_model(model:keras.Model, # a classifier ending in a softmax `Dense` layer (or already giving scores)
-                layer_name:str|None=None, # start at the output of this layer instead of the model's input
+def _check_model(model):
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"Expected model to be a Keras model (Functional, Sequential or subclassed). Received: model of type {type(model).__name__}")
+    return model
+
+def _output_layer(model):
+    "The last layer of `model`, looking inside a nested model that comes last"
+    last = model.layers[-1] if model.layers else None
+    while isinstance(last, keras.Model) and last.layers: last = last.layers[-1]
+    return last
+
+@contextlib.contextmanager
+def _softmax_off(model):
+    "Inside the block, the model's last layer returns pre-softmax scores if its activation is a softmax; yield whether it was"
+    last = _output_layer(model)
+    act = getattr(last, "activation", None)
+    soft = getattr(act, "__name__", None) == "softmax"
+    if soft: last.activation = keras.activations.linear
+    try: yield soft
+    finally:
+        if soft: last.activation = act
+
+def logit_model(model:keras.Model, # a classifier ending in a layer with a softmax activation (or already giving scores)
                ):
-    "Function `x -> (B, num_classes)` pre-softmax scores of `model` (from the output of `layer_name`, if given)"
-    if layer_name is not None and layer_name not in [l.name for l in model.layers]:
-        raise ValueError(f"Expected layer_name to name a layer of model {model.name!r}, such as one of "
-                         f"{[l.name for l in model.layers if len(l.output.shape) == 4][-3:]}. Received: layer_name={layer_name!r}")
-    last = model.layers[-1]
-    softmax = isinstance(last, layers.Dense) and keras.activations.serialize(last.activation) == "softmax"
-    inputs = model.input if layer_name is None else model.get_layer(layer_name).output
-    body = keras.Model(inputs, last.input if softmax else model.output)
-    if softmax: return lambda x: ops.matmul(body(x, training=False), last.kernel) + last.bias
-    return lambda x: body(x, training=False)
+    "Function `x -> (B, num_classes)` pre-softmax scores of `model`: any kind of model, called with its last softmax switched off"
+    _check_model(model)
+    def logits(x):
+        with _softmax_off(model): return model(x, training=False)
+    return logits
 
 def _batch(X, images:bool=False):
-    X = np.asarray(X, "float32")
+    X = check_finite("X", X).astype("float32")
     if images and X.ndim != 4:
         raise ValueError(f"Expected X to be a batch of images (N, height, width, channels). Received: X.shape={X.shape}")
     if X.ndim < 2: raise ValueError(f"Expected X to be a batch (N, ...). Received: X.shape={X.shape}")
     return X
 
 def target_classes(model:keras.Model, X, class_ids=None) -> np.ndarray:
-    "`class_ids` as an (N,) integer array; default: the classes `model` predicts for `X`"
-    if class_ids is None: return np.asarray(model.predict(X, verbose=0, batch_size=256)).argmax(-1)
-    c = np.asarray(class_ids).reshape(-1).astype("int64")
+    "`class_ids` as an (N,) integer array checked against the model's classes; default: the classes `model` predicts for `X`"
+    _check_model(model); X = _batch(X)
+    if class_ids is None:
+        return np.asarray(model.predict(X, verbose=0, batch_size=256)).argmax(-1) if len(X) else np.zeros(0, "int64")
+    c = np.asarray(class_ids).reshape(-1)
     if len(c) != len(X): raise ValueError(f"Expected one class id per example. Received: {len(c)} class_ids for {len(X)} examples")
-    return c
+    if not len(X): return c.astype("int64")
+    return check_labels("class_ids", c, int(model(X[:1], training=False).shape[-1]))   # the call also builds a model never called
 
 def _pick(scores, c):
     "scores[i, c[i]] for each row i"
@@ -76,23 +99,25 @@ def _pick(scores, c):
 
 def class_scores(model:keras.Model, X, class_ids=None) -> np.ndarray:
     "The pre-softmax score (logit) of class `class_ids[i]` for each example, (N,)"
-    X = _batch(X)
-    return to_np(_pick(logit_model(model)(ops.convert_to_tensor(X)), target_classes(model, X, class_ids)))
+    X = _batch(X); c = target_classes(model, X, class_ids)
+    if not len(X): return np.zeros(0, "float32")
+    return to_np(_pick(logit_model(model)(ops.convert_to_tensor(X)), c))
 
 def gradients(model:keras.Model, X, # (N, ...) examples
               class_ids=None, # (N,) the class whose score is explained; default: the predicted one
               batch_size:int=64) -> np.ndarray:
     "Gradient of each example's class logit with respect to its input, the shape of `X`"
-    X = _batch(X); c = target_classes(model, X, class_ids); f = logit_model(model)
-    bs = check_int("batch_size", batch_size)
+    X = _batch(X); bs = check_int("batch_size", batch_size); c = target_classes(model, X, class_ids)
+    if not len(X): return np.zeros_like(X)
+    f = logit_model(model)
     return np.concatenate([to_np(input_gradients(lambda x: _pick(f(x), c[i:i + bs]), X[i:i + bs]))
                            for i in range(0, len(X), bs)])
 
 def saliency(attributions, # (N, H, W, C) per-channel attributions
             ) -> np.ndarray:
     "One value per pixel: the largest absolute attribution over the channels (Simonyan et al.), (N, H, W)"
-    a = np.asarray(attributions)
-    if a.ndim != 4: raise ValueError(f"Expected attributions of shape (N, H, W, C). Received: shape={a.shape}")
+    a = check_finite("attributions", attributions)
+    if a.ndim != 4: raise ValueError(f"Expected attributions of shape (N, H, W, C). Received: attributions.shape={a.shape}")
     return np.abs(a).max(-1)
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #fe6359df
@@ -102,9 +127,10 @@ def smoothgrad(model:keras.Model, X, # (N, ...) examples
                noise:float=0.15, # standard deviation of the noise, as a fraction of each example's value range
                seed:int=0, batch_size:int=64) -> np.ndarray:
     "SmoothGrad: the mean logit gradient over `num_samples` copies of each example with Gaussian noise, the shape of `X`"
-    X = _batch(X); check_int("num_samples", num_samples)
-    check_number("noise", noise, low=0)
+    X = _batch(X); num_samples = check_int("num_samples", num_samples)
+    check_number("noise", noise, low=0); check_int("seed", seed, low=0); check_int("batch_size", batch_size)
     c = target_classes(model, X, class_ids)
+    if not len(X): return np.zeros_like(X)
     axes = tuple(range(1, X.ndim))
     sigma = (noise * (X.max(axes) - X.min(axes))).reshape(-1, 1, *[1] * (X.ndim - 1))   # (N, 1, 1, ...)
     rng = np.random.default_rng(seed)
@@ -115,7 +141,7 @@ def smoothgrad(model:keras.Model, X, # (N, ...) examples
 # %% ../../nbs/32_challenges.interpretability.ipynb #3bcdecad
 def _baseline(X, baseline):
     if baseline is None: return np.zeros_like(X)
-    x0 = np.asarray(baseline, "float32")
+    x0 = check_finite("baseline", baseline).astype("float32")
     if x0.shape == X.shape[1:]: return np.broadcast_to(x0, X.shape).copy()
     if x0.shape != X.shape:
         raise ValueError(f"Expected baseline of shape {X.shape[1:]} (one for all) or {X.shape} (one per example). "
@@ -128,8 +154,9 @@ def integrated_gradients(model:keras.Model, X, # (N, ...) examples
                          steps:int=32, # points on the path from the baseline (midpoint rule)
                          batch_size:int=256) -> np.ndarray:
     "Integrated gradients: (x - baseline) times the mean logit gradient on the straight path between them, the shape of `X`"
-    X = _batch(X); steps = check_int("steps", steps)
+    X = _batch(X); steps = check_int("steps", steps); check_int("batch_size", batch_size)
     x0, c = _baseline(X, baseline), target_classes(model, X, class_ids)
+    if not len(X): return np.zeros_like(X)
     alphas = ((np.arange(steps, dtype="float32") + 0.5) / steps).reshape(1, steps, *[1] * (X.ndim - 1))
     path = x0[:, None] + alphas * (X - x0)[:, None]                              # (N, steps, ...)
     g = gradients(model, path.reshape(-1, *X.shape[1:]), np.repeat(c, steps), batch_size)
@@ -138,22 +165,52 @@ def integrated_gradients(model:keras.Model, X, # (N, ...) examples
 def completeness_gap(model:keras.Model, X, attributions, class_ids=None, baseline=None) -> np.ndarray:
     "Per example: (sum of the attributions - (f(x) - f(baseline))) / |f(x) - f(baseline)|, 0 when completeness holds"
     X = _batch(X); c = target_classes(model, X, class_ids)
+    a = check_finite("attributions", attributions)
+    if a.shape != X.shape: raise ValueError(f"Expected attributions of the shape of X, {X.shape}. Received: attributions.shape={a.shape}")
     diff = class_scores(model, X, c) - class_scores(model, _baseline(X, baseline), c)
-    return (np.asarray(attributions).reshape(len(X), -1).sum(1) - diff) / np.abs(diff)
+    return (a.reshape(len(X), -1).sum(1) - diff) / np.maximum(np.abs(diff), 1e-12)
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #3542693b
+def _find_layer(model, name):
+    "The layer of `model` called `name`, looking inside nested models too"
+    for l in model.layers:
+        if l.name == name: return l
+        if isinstance(l, keras.Model):
+            try: return _find_layer(l, name)
+            except ValueError: pass
+    raise ValueError(f"Expected layer_name to name a layer of model {model.name!r} (of a subclassed model, only layers that are "
+                     f"its attributes can be reached), such as one of {[l.name for l in model.layers][-4:]}. Received: layer_name={name!r}")
+
+@contextlib.contextmanager
+def _tap(layer, fn):
+    "Inside the block, each call of `layer` returns `fn(its output)` instead of its output"
+    own = vars(layer).get("call")                      # an instance attribute, if the layer had one
+    call = layer.call
+    layer.call = lambda *args, **kwargs: fn(call(*args, **kwargs))
+    try: yield
+    finally:
+        if own is None: del layer.call                # the class's method again
+        else: layer.call = own
+
 def grad_cam(model:keras.Model, X, # (N, H, W, C) images
              layer_name:str, # a layer with a (batch, h, w, channels) output, usually the last convolution's activation
              class_ids=None) -> np.ndarray:
     "Grad-CAM: ReLU of the layer's channels weighted by their mean logit gradient, resized to the image, (N, H, W)"
     X = _batch(X, images=True); c = target_classes(model, X, class_ids)
-    head = logit_model(model, layer_name)
-    out = model.get_layer(layer_name).output
-    if len(out.shape) != 4:
+    layer, logits = _find_layer(model, layer_name), logit_model(model)
+    if not len(X): return np.zeros(X.shape[:3], "float32")
+    seen = []
+    with _tap(layer, lambda out: seen.append(out) or out): logits(X)     # record the layer's output A
+    if len(seen) != 1:
+        raise ValueError(f"Expected layer_name to name a layer that model {model.name!r} calls once per forward pass, so that its "
+                         f"output can be reached. Received: layer_name={layer_name!r}, called {len(seen)} times")
+    A = seen[0]
+    if len(A.shape) != 4:
         raise ValueError(f"Expected layer_name to name a layer with a (batch, h, w, channels) output. "
-                         f"Received: layer_name={layer_name!r} with output shape {tuple(out.shape)}")
-    A = keras.Model(model.input, out)(X, training=False)                          # (N, h, w, k)
-    dA = input_gradients(lambda a: _pick(head(a), c), A)
+                         f"Received: layer_name={layer_name!r} with output shape {tuple(A.shape)}")
+    def head(a):                                                         # the logits as a function of the layer's output
+        with _tap(layer, lambda out: a): return _pick(logits(X), c)
+    dA = input_gradients(head, A)                                                 # (N, h, w, k)
     w = ops.mean(dA, axis=(1, 2), keepdims=True)                                  # (N, 1, 1, k) channel weights
     cam = ops.relu(ops.sum(w * A, axis=-1, keepdims=True))                        # (N, h, w, 1)
     return to_np(ops.image.resize(cam, X.shape[1:3], interpolation="bilinear"))[..., 0]
@@ -162,53 +219,84 @@ def grad_cam(model:keras.Model, X, # (N, H, W, C) images
 def occlusion_maps(model:keras.Model, X, # (N, H, W, C) images
                    class_ids=None, patch:int=8, stride:int=4) -> np.ndarray:
     "Chapter 11's `occlusion_map` for each image: the fall of the class probability when a square over a pixel is greyed out, (N, H, W)"
-    X = _batch(X, images=True); c = target_classes(model, X, class_ids)
+    X = _batch(X, images=True); check_int("patch", patch); check_int("stride", stride)
+    if patch > min(X.shape[1:3]): raise ValueError(f"Expected patch to fit in the images ({X.shape[1]}x{X.shape[2]}). Received: patch={patch}")
+    c = target_classes(model, X, class_ids)
+    if not len(X): return np.zeros(X.shape[:3])
     return np.stack([occlusion_map(model, x, int(k), patch, stride) for x, k in zip(X, c)])
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #d70cd55d
+def _check_built(model):
+    _check_model(model)
+    if not model.weights:
+        raise ValueError(f"Expected a model with weights (one that has been built or called on a batch). "
+                         f"Received: model {model.name!r} with no weights yet")
+    return model
+
 def weighted_layers(model:keras.Model) -> list:
     "Names of the layers that hold a kernel, from the output back to the input (the order of the cascading test)"
-    return [l.name for l in model.layers[::-1] if getattr(l, "kernel", None) is not None]
+    return [l.name for l in _check_built(model).layers[::-1] if getattr(l, "kernel", None) is not None]
 
-def randomize_layers(model:keras.Model, 
+def _redraw(layer, seed:int):
+    "Re-draw the layer's kernel from its initialiser (seeded) and set its bias to its initial value"
+    for attr in ("kernel", "bias"):
+        v = getattr(layer, attr, None)
+        if v is None: continue
+        init = keras.initializers.get(getattr(layer, f"{attr}_initializer", None) or ("glorot_uniform" if attr == "kernel" else "zeros"))
+        if "seed" in init.get_config(): init = init.__class__.from_config({**init.get_config(), "seed": seed})
+        v.assign(init(v.shape))
+
+def randomize_layers(model:keras.Model,
                      layer_names:list, # layers whose kernels and biases are re-initialised
-                     seed:int=0) -> keras.Model:
-    "A copy of `model` in which the kernels of `layer_names` are re-drawn from their initialisers (and biases set to theirs)"
+                     seed:int=0,
+                     inplace:bool=False, # re-draw the weights of `model` itself (any kind of model; save them first with `get_weights`)
+                    ) -> keras.Model:
+    "A copy of `model` (or `model` itself) in which the kernels of `layer_names` are re-drawn from their initialisers (and biases set to theirs)"
+    _check_built(model); check_int("seed", seed, low=0)
+    if isinstance(layer_names, str) or not all(isinstance(n, str) for n in layer_names):
+        raise ValueError(f"Expected layer_names to be a list of layer names. Received: layer_names={layer_names!r}")
     names = [l.name for l in model.layers]
     missing = [n for n in layer_names if n not in names]
     if missing: raise ValueError(f"Expected layer_names to name layers of model {model.name!r}. Received: {missing}")
-    clone = keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
-    for i, n in enumerate(layer_names):
-        layer = clone.get_layer(n)
-        for attr in ("kernel", "bias"):
-            v = getattr(layer, attr, None)
-            if v is None: continue
-            init = keras.initializers.get(getattr(layer, f"{attr}_initializer"))
-            if "seed" in init.get_config(): init = init.__class__.from_config({**init.get_config(), "seed": seed + i})
-            v.assign(init(v.shape))
-    return clone
+    target = model
+    if not inplace:
+        try: target = keras.models.clone_model(model)
+        except (NotImplementedError, ValueError, TypeError) as e:
+            raise ValueError(f"Expected a model that keras.models.clone_model can copy (Functional, Sequential, or subclassed with a "
+                             f"get_config). Received: model {model.name!r} of type {type(model).__name__}; pass inplace=True to "
+                             f"re-draw its own weights (and restore them with set_weights)") from e
+        target.set_weights(model.get_weights())
+    for i, n in enumerate(layer_names): _redraw(target.get_layer(n), seed + i)
+    return target
 
 def rank_correlation(a, b) -> np.ndarray:
     "Spearman rank correlation of |a[i]| and |b[i]| for each pair of maps, (N,); 0 where a map is constant (it ranks nothing)"
-    a, b = np.abs(np.asarray(a, "float64")), np.abs(np.asarray(b, "float64"))
-    if a.shape != b.shape: raise ValueError(f"Expected maps of the same shape. Received: {a.shape} and {b.shape}")
+    a, b = np.abs(check_finite("a", a).astype("float64")), np.abs(check_finite("b", b).astype("float64"))
+    if a.shape != b.shape or a.ndim < 1: raise ValueError(f"Expected a and b, maps of the same shape. Received: {a.shape} and {b.shape}")
     return np.array([0.0 if u.std() == 0 or v.std() == 0 else spearmanr(u, v)[0]
                      for u, v in zip(a.reshape(len(a), -1), b.reshape(len(b), -1))])
 
 def cascading_randomization(model:keras.Model, X, 
                             methods:dict, # name -> function (model, X, class_ids) -> (N, H, W) maps
-                            class_ids=None, # default: the trained model's predictions (kept for every randomised copy)
+                            class_ids=None, # default: the trained model's predictions (kept for every randomised stage)
                             layer_names:list|None=None, # randomised cumulatively in this order; default `weighted_layers(model)`
                             seed:int=0) -> dict:
-    "Adebayo et al.'s sanity check: per method, the mean rank correlation of its maps on the trained model and on copies with ever more layers randomised, top down"
-    X = _batch(X, images=True); c = target_classes(model, X, class_ids)
+    "Adebayo et al.'s sanity check: per method, the mean rank correlation of its maps on the trained model and with ever more layers randomised, top down; the weights are restored after"
+    X = _batch(X, images=True)
+    if not len(X): raise ValueError(f"Expected X to hold at least one image. Received: X.shape={X.shape}")
+    if not isinstance(methods, dict) or not methods or not all(callable(f) for f in methods.values()):
+        raise ValueError(f"Expected methods to be a non-empty dict of name -> function (model, X, class_ids). Received: methods={methods!r}")
+    c = target_classes(model, X, class_ids)                       # also builds a model never called
     layer_names = weighted_layers(model) if layer_names is None else list(layer_names)
     ref = {k: f(model, X, c) for k, f in methods.items()}
     out = {k: [1.0] for k in methods}
-    for i in range(1, len(layer_names) + 1):
-        rnd = randomize_layers(model, layer_names[:i], seed)
-        for k, f in methods.items(): out[k].append(float(rank_correlation(ref[k], f(rnd, X, c)).mean()))
+    saved = model.get_weights()
+    try:
+        for i, n in enumerate(layer_names):                        # cumulative: layers 0..i are random at stage i
+            randomize_layers(model, [n], seed + i, inplace=True)
+            for k, f in methods.items(): out[k].append(float(rank_correlation(ref[k], f(model, X, c)).mean()))
+    finally:
+        model.set_weights(saved)                                   # the trained model again, even after an error
     return {"layers": ["none"] + layer_names, **{k: np.array(v) for k, v in out.items()}}
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #e9f49025
@@ -220,12 +308,15 @@ def perturbation_curves(model:keras.Model, X, # (N, H, W, C) images
                         fill=None, # value of a removed pixel: a number, or None for each image's mean colour
                        ) -> np.ndarray:
     "Deletion or insertion curves: the class probability as pixels are removed (inserted) in the order of `maps`, (N, steps + 1)"
-    X = _batch(X, images=True); c = target_classes(model, X, class_ids)
+    X = _batch(X, images=True)
     check_choice("mode", mode, ("deletion", "insertion"))
-    maps = np.asarray(maps)
+    maps = check_finite("maps", maps)
     if maps.shape != X.shape[:3]: raise ValueError(f"Expected maps of shape {X.shape[:3]}. Received: maps.shape={maps.shape}")
     steps = check_int("steps", steps)
+    if fill is not None: check_number("fill", fill)
+    c = target_classes(model, X, class_ids)
     N, H, W, _ = X.shape
+    if not N: return np.zeros((0, steps + 1), "float32")
     blank = np.broadcast_to(X.mean((1, 2), keepdims=True) if fill is None else np.float32(fill), X.shape)
     order = np.argsort(-maps.reshape(N, -1), axis=1, kind="stable")                # most attributed first
     rank = np.empty_like(order); np.put_along_axis(rank, order, np.arange(H * W)[None], axis=1)
@@ -239,5 +330,6 @@ def perturbation_curves(model:keras.Model, X, # (N, H, W, C) images
 def curve_area(curves, # (N, steps + 1) curves on an even grid over [0, 1]
               ) -> np.ndarray:
     "Area under each curve over [0, 1] by the trapezoid rule, (N,)"
-    y = np.asarray(curves, "float64")
+    y = check_finite("curves", curves).astype("float64")
+    if y.ndim != 2 or y.shape[1] < 2: raise ValueError(f"Expected curves of shape (N, points) with points >= 2. Received: curves.shape={y.shape}")
     return ((y[:, 1:] + y[:, :-1]) / 2).mean(1)
