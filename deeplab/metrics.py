@@ -17,9 +17,10 @@ __all__ = ['check_binary', 'check_probs', 'roc_auc', 'reliability', 'top1_reliab
 # %% ../nbs/04_metrics.ipynb #ad0d32ec
 def check_binary(y_true, # labels: 1 = positive, 0 = negative
                  scores, # one score (or probability) per label
+                 name:str="scores", # the scores' argument name, for the error
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Return `(y_true, scores)` as flat int64 and float64 arrays; raise a `ValueError` unless they have the same length and `y_true` holds only 0 and 1"
-    y, s = np.asarray(y_true).reshape(-1), check_finite("scores", scores).astype("float64").reshape(-1)
+    y, s = np.asarray(y_true).reshape(-1), check_finite(name, scores).astype("float64").reshape(-1)
     if len(y) != len(s):
         raise ValueError(f"Expected y_true and scores of the same length. Received: {len(y)} and {len(s)}")
     if not np.isin(y, (0, 1)).all():
@@ -28,11 +29,14 @@ def check_binary(y_true, # labels: 1 = positive, 0 = negative
 
 def check_probs(probs, # (N, num_classes) predicted probabilities
                 y=None, # optional (N,) integer labels in [0, num_classes)
+                name:str="probs", # the probabilities' argument name, for the error
                ):
     "`probs` as a float64 (N, num_classes) array (and `y` as int64 labels when given); raise a `ValueError` for a wrong shape or label"
-    p = check_finite("probs", probs).astype("float64")
+    p = check_finite(name, probs).astype("float64")
     if p.ndim != 2 or p.shape[1] < 2:
-        raise ValueError(f"Expected probs of shape (N, num_classes) with num_classes >= 2. Received: probs.shape={p.shape}")
+        raise ValueError(f"Expected {name} of shape (N, num_classes) with num_classes >= 2. Received: {name}.shape={p.shape}")
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError(f"Expected {name} to hold probabilities in [0, 1]. Received: {name} from {p.min():g} to {p.max():g}")
     if y is None: return p
     y = np.asarray(y).reshape(-1)
     if len(y) != len(p):

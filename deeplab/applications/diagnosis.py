@@ -23,16 +23,12 @@ def check_threshold(threshold, # a probability threshold
     "Return `threshold` as a float; raise a `ValueError` unless it is a number in [0, 1] (`core.check_probability`)"
     return check_probability(name, threshold)
 
-def _labels_scores(y_true, scores, name:str="scores"):
-    "`metrics.check_binary` (0/1 labels, same lengths) after checking that the scores are finite numbers"
-    return check_binary(y_true, check_finite(name, scores))
-
 def confusion_at(y_true, # 1 = disease, 0 = healthy
                  scores, # predicted probability of disease
                  threshold:float=0.5, # call 'disease' when score >= threshold
                 ) -> Bunch:
     "Confusion counts at a threshold, with sensitivity, specificity, precision and accuracy (NaN where undefined)"
-    y, s = _labels_scores(y_true, scores)
+    y, s = check_binary(y_true, scores)
     pred = s >= check_threshold(threshold)
     tp, fn = int(np.sum(pred & (y == 1))), int(np.sum(~pred & (y == 1)))
     fp, tn = int(np.sum(pred & (y == 0))), int(np.sum(~pred & (y == 0)))
@@ -86,7 +82,7 @@ def plot_roc(y_true, # 0/1 labels
     import matplotlib.pyplot as plt
     from sklearn.metrics import roc_curve
     if not isinstance(scores, dict) or not scores: raise ValueError(f"Expected scores to be a non-empty dict {{model name: scores}}. Received: scores={scores!r}")
-    checked = {name: _labels_scores(y_true, s, f"scores[{name!r}]") for name, s in scores.items()}
+    checked = {name: check_binary(y_true, s, f"scores[{name!r}]") for name, s in scores.items()}
     for label, xy in (mark or {}).items():
         if np.shape(xy) != (2,): raise ValueError(f"Expected mark[{label!r}] to be a point (1 - specificity, sensitivity). Received: {xy!r}")
         for v in xy: check_probability(f"mark[{label!r}]", v)
@@ -107,7 +103,7 @@ def threshold_for_sensitivity(y_true, # 1 = disease
                               sensitivity:float, # the fraction of positives that must be caught, in (0, 1]
                              ) -> float:
     "The highest threshold whose sensitivity on `(y_true, scores)` is at least `sensitivity`"
-    y, s = _labels_scores(y_true, scores)
+    y, s = check_binary(y_true, scores)
     check_positive("sensitivity", sensitivity, " in (0, 1]"); check_probability("sensitivity", sensitivity)
     pos = np.sort(s[y == 1])[::-1]
     if not len(pos): raise ValueError("Expected at least one positive in y_true. Received: none")
@@ -122,7 +118,7 @@ def plot_reliability(y_true, # 0/1 labels
     import matplotlib.pyplot as plt
     if not isinstance(probs, dict) or not probs: raise ValueError(f"Expected probs to be a non-empty dict {{model name: probabilities}}. Received: probs={probs!r}")
     check_int("n_bins", n_bins)
-    rel = {name: reliability(*_labels_scores(y_true, p, f"probs[{name!r}]"), n_bins) for name, p in probs.items()}
+    rel = {name: reliability(*check_binary(y_true, p, f"probs[{name!r}]"), n_bins) for name, p in probs.items()}
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(4.2, 5), height_ratios=(3, 1), sharex=True)
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
     for name, p in probs.items():

@@ -115,13 +115,7 @@ def corruption_table(preds:dict, # from `corruption_predictions`
 # %% ../../nbs/33_challenges.generalization.ipynb #b7c7b232
 def log_probs(probs) -> np.ndarray:
     "`log(probs)`, floored at 1e-30: the logits up to a constant per row, which softmax ignores"
-    return np.log(np.clip(_check_prob_values(probs), 1e-30, 1))
-
-def _check_prob_values(probs, name="probs"):
-    p = check_probs(check_finite(name, probs))
-    if p.size and (p.min() < 0 or p.max() > 1):
-        raise ValueError(f"Expected {name} to hold probabilities in [0, 1]. Received: {name} from {p.min():g} to {p.max():g}")
-    return p
+    return np.log(np.clip(check_probs(probs), 1e-30, 1))
 
 def temperature_scale(probs, # (N, num_classes) predicted probabilities
                       temperature:float, # > 1 softens, < 1 sharpens
@@ -137,7 +131,7 @@ def fit_temperature(probs, # (N, num_classes) validation-set probabilities
                    ) -> float:
     "The temperature that minimises the NLL of `temperature_scale(probs, T)` on `(probs, y)` (Guo et al., 2017)"
     from scipy.optimize import minimize_scalar
-    p, y = check_probs(_check_prob_values(probs), y)
+    p, y = check_probs(probs, y)
     if not len(y): raise ValueError(f"Expected at least one validation example. Received: probs.shape={p.shape}")
     if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
         raise ValueError(f"Expected bounds to be a pair (low, high). Received: bounds={bounds!r}")
@@ -153,7 +147,7 @@ def fit_temperature(probs, # (N, num_classes) validation-set probabilities
 # %% ../../nbs/33_challenges.generalization.ipynb #a741e8c8
 def max_softmax(probs) -> np.ndarray:
     "The maximum softmax probability of each row: Hendrycks & Gimpel's score for 'in-distribution'"
-    return _check_prob_values(probs).max(1)
+    return check_probs(probs).max(1)
 
 def ood_auroc(scores_in, # scores of in-distribution examples (higher = more in-distribution)
               scores_out, # scores of out-of-distribution examples
