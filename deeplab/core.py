@@ -13,8 +13,9 @@ import numpy as np
 # %% auto #0
 __all__ = ['backend', 'list_devices', 'has_gpu', 'check_int', 'check_positive', 'check_number', 'check_rate', 'check_probability',
            'check_choice', 'check_shape', 'check_image_shape', 'check_finite', 'check_labels', 'check_same_length',
-           'seed_everything', 'auto_mixed_precision', 'matmul_precision', 'full_precision', 'Timer', 'plot_history',
-           'show_images', 'plot_waveform', 'draw_boxes', 'to_np', 'test_roundtrip', 'model_kinds', 'check']
+           'check_model', 'model_inputs', 'seed_everything', 'auto_mixed_precision', 'matmul_precision',
+           'full_precision', 'Timer', 'plot_history', 'show_images', 'plot_waveform', 'draw_boxes', 'to_np',
+           'test_roundtrip', 'model_kinds', 'check']
 
 # %% ../nbs/00_core.ipynb #9aa40678
 def backend() -> str:
@@ -182,6 +183,21 @@ def check_same_length(**arrays) -> int:
         raise ValueError(f"Expected {', '.join(lengths)} to have the same length. "
                          f"Received: {', '.join(f'{k} of length {n}' for k, n in lengths.items())}")
     return next(iter(lengths.values()), 0)
+
+def check_model(name:str, # the argument's name, shown in the error
+                model, # what should be a Keras model
+               ):
+    "Return `model`; raise a `TypeError` naming `name` unless it is a `keras.Model` (Functional, Sequential or subclassed)"
+    import keras
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"Expected {name} to be a keras.Model (Functional, Sequential or subclassed). "
+                        f"Received: {name} of type {type(model).__name__}")
+    return model
+
+def model_inputs(model) -> list|None:
+    "The model's symbolic inputs, or None where it has none (a Sequential never called, a subclassed model)"
+    try: return list(model.inputs) or None
+    except (AttributeError, ValueError): return None
 
 # %% ../nbs/00_core.ipynb #fd92f693
 def seed_everything(seed:int=42, # the seed for Python, NumPy and the Keras backend

@@ -8,7 +8,9 @@ Docs: https://deeplab-course.github.io/deeplab/cost.html.md"""
 from __future__ import annotations
 import numpy as np
 import keras
-from .core import check_choice, check_image_shape, check_int, check_number, check_positive
+from deeplab.core import (
+    check_choice, check_image_shape, check_int, check_model, check_number, check_positive, model_inputs,
+)
 
 # %% auto #0
 __all__ = ['dense_cost', 'conv2d_cost', 'attention_cost', 'model_cost', 'training_plan']
@@ -137,29 +139,24 @@ def _layer_rows(layer, prefix="", estimate=False):
     return [dict(layer=name, kind=kind, params=int(layer.count_params()), macs=int(macs),
                  inputs=sum(_size(s) for s in ins), outputs=_size(out), output_shape=out)]
 
-def _inputs(model):
-    try: return model.inputs
-    except (AttributeError, ValueError): return None
-
 def model_cost(model:keras.Model, # a Keras model: functional, Sequential (also never called) or subclassed
                input_shape:tuple|None=None, # one example's shape, for a model that has not been called on an input yet
                estimate:bool=False, # count a layer without a formula as params x positions (marked `estimated`) instead of failing
               ):
     "Per-layer parameters, MACs per example and activation sizes, counted from the layers' configs; totals in `params`, `macs`, `flops`"
     from sklearn.utils import Bunch
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"Expected model to be a keras.Model. Received: {type(model).__name__}")
+    check_model("model", model)
     if input_shape is not None: input_shape = tuple(check_int(f"input_shape[{j}]", n) for j, n in enumerate(input_shape))
-    if not _inputs(model) and isinstance(model, keras.Sequential) and model.layers:
+    if not model_inputs(model) and isinstance(model, keras.Sequential) and model.layers:
         if input_shape is None:
             raise ValueError(f"Expected input_shape for a Sequential model that has not been called. Received: input_shape=None for model {model.name!r}")
         h = inp = keras.Input(input_shape)
         for l in model.layers: h = l(h)
         model = keras.Model(inp, h, name=model.name)        # the same layers as a graph, so each layer knows its shapes
-    ins = _inputs(model)
+    ins = model_inputs(model)
     if ins and input_shape is not None and len(ins) == 1 and None in tuple(ins[0].shape[1:]):
         model = keras.models.clone_model(model, input_tensors=keras.Input(input_shape))   # count at the length given
-    if not _inputs(model):                                  # a subclassed model: no graph, so no per-layer shapes
+    if not model_inputs(model):                                  # a subclassed model: no graph, so no per-layer shapes
         if not estimate or input_shape is None:
             raise ValueError(f"Expected a functional or Sequential model, or estimate=True with input_shape for a subclassed "
                              f"model. Received: model {model.name!r} of type {type(model).__name__} without a graph of layers")

@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import keras
 from sklearn.utils import Bunch
-from .core import (backend, check_finite, check_int, check_labels, check_number, check_positive, check_rate,
-                          check_same_length, list_devices, to_np)
+from deeplab.core import (
+    backend, check_finite, check_int, check_labels, check_model, check_number, check_positive, check_rate,
+    check_same_length, list_devices, to_np,
+)
 from .settings import get_scale, settings
 
 # %% auto #0
@@ -110,8 +112,7 @@ def fit(model:keras.Model, # a compiled Keras model
         **fit_kwargs, # anything else `model.fit` accepts (e.g. `shuffle`, `class_weight`)
        ) -> keras.callbacks.History:
     "Train `model` with `model.fit`, compact progress and optional checkpoint-and-resume; return the history"
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"Expected model to be a keras.Model. Received: model of type {type(model).__name__}")
+    check_model("model", model)
     if getattr(model, "optimizer", None) is None:
         raise ValueError("Expected model to be compiled (call `model.compile(optimizer=..., loss=...)` first). "
                          f"Received: an uncompiled model {model.name!r}")

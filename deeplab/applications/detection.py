@@ -10,8 +10,10 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import (check_choice, check_finite, check_image_shape, check_int, check_labels, check_number,
-                           check_positive, check_probability, check_rate, check_same_length, to_np)
+from deeplab.core import (
+    check_choice, check_finite, check_image_shape, check_int, check_labels, check_model, check_number,
+    check_positive, check_probability, check_rate, check_same_length, to_np,
+)
 from ..architectures.cnn import conv_bn, residual_block
 
 # %% auto #0
@@ -326,7 +328,7 @@ def detect(model:keras.Model, # a `build_centernet` model
            batch_size:int=32,
           ) -> Bunch:
     "Detections per image: lists `boxes` (k, 4) xyxy clipped to the image, `scores` (k,), `labels` (k,)"
-    if not isinstance(model, keras.Model): raise TypeError(f"Expected model to be a Keras model. Received: model of type {type(model).__name__}")
+    check_model("model", model)
     X = check_finite("images", images)
     if X.ndim != 4: raise ValueError(f"Expected images of rank 4 (n, H, W, 3). Received: images.shape={X.shape}")
     min_score = check_probability("min_score", min_score)

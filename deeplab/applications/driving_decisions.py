@@ -16,7 +16,7 @@ import highway_env  # noqa: F401 -- registers the highway-* environments with gy
 from highway_env.road.lane import AbstractLane
 from highway_env.vehicle.kinematics import Vehicle
 from sklearn.utils import Bunch
-from ..core import check_finite, check_int, check_probability, seed_everything, to_np
+from ..core import check_finite, check_int, check_model, check_probability, seed_everything, to_np
 
 # %% auto #0
 __all__ = ['ACTIONS', 'LANE_LEFT', 'IDLE', 'LANE_RIGHT', 'FASTER', 'SLOWER', 'kinematics_ranges', 'decode_kinematics',
@@ -121,8 +121,7 @@ def rule_driver(obs, # (vehicles, 5) Kinematics observation
 def keras_policy(model:keras.Model, # obs batch -> per-action scores (Q-values or probabilities)
                 ):
     "The greedy policy of a Keras model (any kind: Functional, Sequential, subclassed): the action with the highest output"
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"Expected model to be a keras.Model. Received: model of type {type(model).__name__}")
+    check_model("model", model)
     def policy(obs):
         x = np.asarray(obs, "float32")[None]
         return int(np.argmax(to_np(model(x, training=False))[0]))

@@ -11,7 +11,10 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import check_finite, check_image_shape, check_int, check_number, check_positive, check_rate, check_same_length
+from deeplab.core import (
+    check_finite, check_image_shape, check_int, check_model, check_number, check_positive, check_rate,
+    check_same_length,
+)
 from ..architectures.cnn import build_cnn
 
 # %% auto #0
@@ -163,8 +166,7 @@ def build_arcface_trainer(embedder:keras.Model, # maps images to embeddings
                           input_shape:tuple|None=None, # one image's shape; needed only if `embedder` has none (never called, or subclassed)
                          ) -> keras.Model:
     "A training model: inputs `[images, labels]`, augmentation, `embedder` (any Keras model kind), `ArcFace` logits"
-    if not isinstance(embedder, keras.Model):
-        raise ValueError(f"Expected embedder to be a keras.Model. Received: embedder of type {type(embedder).__name__}")
+    check_model("embedder", embedder)
     if input_shape is None:
         try: input_shape = tuple(embedder.inputs[0].shape[1:])
         except (AttributeError, ValueError, IndexError, TypeError):

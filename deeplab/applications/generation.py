@@ -10,7 +10,7 @@ import re, math, heapq, collections
 import numpy as np
 import keras
 from keras import layers, ops
-from ..core import check_int, check_number, check_positive, to_np
+from ..core import check_int, check_model, check_number, check_positive, to_np
 from ..architectures.rnn import CharVocab, sample_logits
 from ..architectures.transformer import PositionalEmbedding, TransformerBlock, scaled_dot_product_attention
 
@@ -166,7 +166,7 @@ def _check_prompts(prompts, context=None, vocab_size=None, name="prompts"):
 
 def _model_context(model, context=None) -> int:
     "The model's context: its fixed input length, else its `PositionalEmbedding`'s `max_len`, else `context`"
-    if not isinstance(model, keras.Model): raise TypeError(f"Expected model to be a Keras model. Received: {type(model).__name__}")
+    check_model("model", model)
     try: fixed = model.input_shape[1]                                     # a functional or built Sequential model
     except (AttributeError, ValueError, TypeError, IndexError): fixed = None
     if fixed is None: fixed = next((l.max_len for l in model.layers if isinstance(l, PositionalEmbedding)), None)

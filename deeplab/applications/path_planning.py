@@ -13,7 +13,7 @@ import keras
 from keras import layers
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from ..core import check_int, check_number, check_rate, check_same_length
+from ..core import check_int, check_model, check_number, check_rate, check_same_length
 
 # %% auto #0
 __all__ = ['SQRT2', 'MOVES', 'random_grid', 'octile', 'neighbours', 'PlanResult', 'astar', 'grid_graph', 'path_cost',
@@ -199,8 +199,7 @@ def learned_heuristic(model:keras.Model, # a network from `build_heuristic_net`,
                       goals:list, # one goal per grid
                      ) -> np.ndarray:
     "Predicted cost-to-go maps (n, H, W) in cells, for use as `astar(..., heuristic=maps[i])`"
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"Expected model to be a keras.Model. Received: model of type {type(model).__name__}")
+    check_model("model", model)
     check_same_length(grids=grids, goals=goals)                      # zip would drop the extra ones silently
     if not len(grids): raise ValueError("Expected at least one grid. Received: grids of length 0")
     X = np.stack([heuristic_features(g, goal) for g, goal in zip(grids, goals)])

@@ -12,7 +12,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 import matplotlib.pyplot as plt
-from ..core import check_finite, check_int, check_labels, check_rate, to_np
+from ..core import check_finite, check_int, check_labels, check_model, check_rate, to_np
 from ..text import check_texts, PaddingMask
 from ..architectures.transformer import PositionalEmbedding, TransformerBlock
 
@@ -231,7 +231,7 @@ def cross_domain_split(sources, # (N,) the source of each example
 def log_odds_model(model:keras.Model, # (B, T) ids -> (B, 1) P(positive), ending in a sigmoid `Activation` layer
                   ) -> keras.Model:
     "The same network without its final sigmoid: ids -> log-odds of positive (no saturation at p = 0 or 1); functional or Sequential"
-    if not isinstance(model, keras.Model): raise TypeError(f"Expected model to be a Keras model. Received: {type(model).__name__}")
+    check_model("model", model)
     last = model.layers[-1] if model.layers else None
     if not (isinstance(last, layers.Activation) and keras.activations.serialize(last.activation) == "sigmoid"):
         raise ValueError(f"Expected model to end in a sigmoid Activation layer, as the builders of this chapter do. "

@@ -10,7 +10,9 @@ import numpy as np
 import keras
 from keras import layers, ops
 from sklearn.utils import Bunch
-from ..core import check_choice, check_finite, check_image_shape, check_int, check_labels, check_same_length
+from deeplab.core import (
+    check_choice, check_finite, check_image_shape, check_int, check_labels, check_model, check_same_length,
+)
 
 # %% auto #0
 __all__ = ['sample_episode', 'prepare_glyphs', 'rotate_classes', 'EpisodeDataset', 'build_conv4', 'squared_distances',
@@ -115,8 +117,7 @@ class ProtoNet(keras.Model):
     "A prototypical network: input an episode `(support (N, K, H, W, C), query (Q, H, W, C))`, output (Q, N) logits"
     def __init__(self, encoder:keras.Model, # maps (batch, H, W, C) images to (batch, d) embeddings; any Keras model kind
                  **kwargs):
-        if not isinstance(encoder, keras.Model):
-            raise ValueError(f"Expected encoder to be a keras.Model. Received: encoder of type {type(encoder).__name__}")
+        check_model("encoder", encoder)
         super().__init__(**kwargs)
         self.encoder, self.head = encoder, PrototypeLogits(name="prototypes")
     def call(self, inputs, training=None):

@@ -11,7 +11,9 @@ import numpy as np
 import keras
 from keras import ops
 from scipy.stats import spearmanr
-from ..core import backend, check_choice, check_finite, check_int, check_labels, check_number, to_np
+from deeplab.core import (
+    backend, check_choice, check_finite, check_int, check_labels, check_model, check_number, to_np,
+)
 from ..architectures.cnn import occlusion_map
 
 # %% auto #0
@@ -46,11 +48,6 @@ def input_gradients(fn, # function of a (B, ...) tensor returning (B,) scores; e
     raise NotImplementedError(f"Expected a backend with automatic differentiation (tensorflow, jax or torch). Received: backend={b!r}")
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #1a8285fa
-def _check_model(model):
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"Expected model to be a Keras model (Functional, Sequential or subclassed). Received: model of type {type(model).__name__}")
-    return model
-
 def _output_layer(model):
     "The last layer of `model`, looking inside a nested model that comes last"
     last = model.layers[-1] if model.layers else None
@@ -71,7 +68,7 @@ def _softmax_off(model):
 def logit_model(model:keras.Model, # a classifier ending in a layer with a softmax activation (or already giving scores)
                ):
     "Function `x -> (B, num_classes)` pre-softmax scores of `model`: any kind of model, called with its last softmax switched off"
-    _check_model(model)
+    check_model("model", model)
     def logits(x):
         with _softmax_off(model): return model(x, training=False)
     return logits
@@ -85,7 +82,7 @@ def _batch(X, images:bool=False):
 
 def target_classes(model:keras.Model, X, class_ids=None) -> np.ndarray:
     "`class_ids` as an (N,) integer array checked against the model's classes; default: the classes `model` predicts for `X`"
-    _check_model(model); X = _batch(X)
+    check_model("model", model); X = _batch(X)
     if class_ids is None:
         return np.asarray(model.predict(X, verbose=0, batch_size=256)).argmax(-1) if len(X) else np.zeros(0, "int64")
     c = np.asarray(class_ids).reshape(-1)
@@ -227,7 +224,7 @@ def occlusion_maps(model:keras.Model, X, # (N, H, W, C) images
 
 # %% ../../nbs/32_challenges.interpretability.ipynb #d70cd55d
 def _check_built(model):
-    _check_model(model)
+    check_model("model", model)
     if not model.weights:
         raise ValueError(f"Expected a model with weights (one that has been built or called on a batch). "
                          f"Received: model {model.name!r} with no weights yet")

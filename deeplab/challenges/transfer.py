@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import keras
 from keras import layers
-from ..core import check_finite, check_int, check_labels, check_number, check_same_length
+from deeplab.core import (
+    check_finite, check_int, check_labels, check_model, check_number, check_same_length, model_inputs,
+)
 
 # %% auto #0
 __all__ = ['TRANSFER_MODES', 'feature_extractor', 'freeze', 'transfer_model', 'fit_from', 'DiscriminativeAdam']
@@ -23,19 +25,9 @@ def _layer(model, layer_name, arg="layer_name"):
                          f"Received: {arg}={layer_name!r}")
     return model.get_layer(layer_name)
 
-def _check_model(model, arg="model"):
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"Expected {arg} to be a keras.Model. Received: {arg} of type {type(model).__name__}")
-    return model
-
-def _inputs(model):
-    "The model's symbolic inputs, or None (a Sequential never called, a subclassed model)"
-    try: return model.inputs or None
-    except (AttributeError, ValueError): return None
-
 def _one_input_shape(model, input_shape=None, arg="model"):
     "One example's input shape: `input_shape` if given, else from the model's graph; a `ValueError` if neither"
-    ins = _inputs(model)
+    ins = model_inputs(model)
     if ins and len(ins) != 1: raise ValueError(f"Expected {arg} to have one input. Received: {len(ins)} inputs")
     if input_shape is None:
         if ins: return tuple(ins[0].shape[1:])
@@ -51,7 +43,7 @@ def feature_extractor(model:keras.Model, # a functional or Sequential model (als
                       input_shape:tuple|None=None, # one example's shape; needed only for a Sequential never called
                      ) -> keras.Model:
     "The sub-network of `model` from its inputs to the output of `layer_name`: the same layers and weights, not a copy"
-    _check_model(model)
+    check_model("model", model)
     layer = _layer(model, layer_name)
     name = name or f"{model.name}_to_{layer_name}"
     if isinstance(model, keras.Sequential):                   # a chain: call its layers up to `layer` on a new input
@@ -60,7 +52,7 @@ def feature_extractor(model:keras.Model, # a functional or Sequential model (als
             h = l(h)
             if l is layer: break
         return keras.Model(inputs, h, name=name)
-    if _inputs(model) is None:
+    if model_inputs(model) is None:
         raise ValueError(f"Expected a functional or Sequential model: a subclassed model has no graph of layers to cut at "
                          f"a layer. Received: model {model.name!r} of type {type(model).__name__}")
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
@@ -71,7 +63,7 @@ def freeze(model:keras.Model, # the network whose layers are frozen, in `model.l
            up_to:str|None=None, # the last layer to freeze; None freezes nothing (all trainable)
           ) -> list[str]:
     "Freeze the layers of `model` up to and including `up_to`, make the ones after it trainable; return the frozen names"
-    _check_model(model)
+    check_model("model", model)
     model.trainable = True
     if up_to is None: return []
     _layer(model, up_to, "up_to")
@@ -105,7 +97,7 @@ def transfer_model(base:keras.Model, # the pretrained network, cut where the fea
     num_classes = check_int("num_classes", num_classes, 2)
     if freeze_up_to is not None and mode != "finetune":
         raise ValueError(f"Expected freeze_up_to=None for mode={mode!r} (it applies to 'finetune'). Received: freeze_up_to={freeze_up_to!r}")
-    shape = _one_input_shape(_check_model(base, "base"), input_shape, "base")
+    shape = _one_input_shape(check_model("base", base), input_shape, "base")
     if not base.built: base.build((None, *shape))                # a Sequential never called: its weights exist now
     try: body = keras.models.clone_model(base)                  # new layers: fresh weights...
     except (TypeError, ValueError, NotImplementedError, KeyError) as err:
